@@ -1,0 +1,18 @@
+/**
+ * ringlet: Clojure's Ring for TypeScript. The core entry: the data contract, composition, response
+ * helpers, body readers and the core middleware. Adapters live in `ringlet/node` and `ringlet/fetch`.
+ */
+
+export { compose } from "./core/compose.js";
+export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
+export type {
+  Awaitable,
+  Handler,
+  Middleware,
+  NodeReadableLike,
+  Request,
+  RequestHeaders,
+  Response,
+  ResponseBody,
+  ResponseHeaders,
+} from "./core/types.js";

@@ -1,0 +1,18 @@
+import { defineConfig } from "tsup";
+
+// One entry per public subpath of the `exports` map in package.json.
+export const entries = {
+  index: "src/index.ts",
+  node: "src/adapters/node.ts",
+};
+
+export default defineConfig({
+  entry: entries,
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  splitting: true,
+  treeshake: true,
+});
