@@ -5,6 +5,12 @@
 
 export { compose } from "./core/compose.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
+export {
+  isResponseBody,
+  isValidHeaderName,
+  isValidHeaderValue,
+  responseProblem,
+} from "./core/response-check.js";
 export type {
   Awaitable,
   Handler,

@@ -1,0 +1,153 @@
+/**
+ * Checks a response map against the SPEC (status, header names and values, body type) without allocating
+ * on the valid path. Adapters call it before writing anything; `wrapLint` turns its message into a throw.
+ */
+
+// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+
+/**
+ * True when `name` is a non-empty RFC 9110 token, the only legal shape of a field name (§5.1).
+ *
+ * @example
+ * isValidHeaderName("x-request-id"); // true
+ * isValidHeaderName("x request");    // false
+ */
+export function isValidHeaderName(name: string): boolean {
+  const n = name.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The index of the first character that may not appear in a field value, or -1 when there is none.
+ * RFC 9110 §5.5 allows HTAB, SP, VCHAR and obs-text (0x80–0xFF); CR, LF and NUL are the dangerous ones
+ * (response splitting), other controls and anything above U+00FF cannot be sent as a header byte either
+ * (Node's `writeHead` and the fetch `Headers` class refuse them).
+ */
+export function invalidHeaderValueIndex(value: string): number {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return i;
+  }
+  return -1;
+}
+
+/**
+ * True when `value` can be sent as a header field value (see {@link invalidHeaderValueIndex}).
+ *
+ * @example
+ * isValidHeaderValue("text/plain; charset=utf-8"); // true
+ * isValidHeaderValue("a\r\nSet-Cookie: x=1");      // false
+ */
+export function isValidHeaderValue(value: string): boolean {
+  return invalidHeaderValueIndex(value) === -1;
+}
+
+/**
+ * True for every body type the SPEC allows: `string`, `Uint8Array`, an `AsyncIterable` (which includes a
+ * Node `Readable`), a web `ReadableStream`, `null` or `undefined`.
+ */
+export function isResponseBody(body: unknown): boolean {
+  if (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array) {
+    return true;
+  }
+  if (typeof body !== "object") return false;
+  return (
+    typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function" ||
+    typeof (body as { getReader?: unknown }).getReader === "function"
+  );
+}
+
+/**
+ * What is wrong with a response, as a message naming the key and the problem, or `undefined` when the
+ * response follows the SPEC. Only the failure path allocates (the message).
+ *
+ * @example
+ * responseProblem({ status: 200, headers: { "x-a": "1\r\n" } });
+ * // 'response.headers["x-a"] contains CR at index 1 (RFC 9110 §5.5 forbids CR, LF and NUL in field values)'
+ * responseProblem({ status: 200, headers: {}, body: "ok" }); // undefined
+ */
+export function responseProblem(response: unknown): string | undefined {
+  if (typeof response !== "object" || response === null) {
+    return `response must be an object with status and headers, got ${describe(response)}`;
+  }
+  const { status, headers, body } = response as { status?: unknown; headers?: unknown; body?: unknown };
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) {
+    return `response.status must be an integer from 100 to 599, got ${describe(status)}`;
+  }
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    return `response.headers must be an object of header names to values, got ${describe(headers)}`;
+  }
+  for (const name in headers) {
+    if (!isValidHeaderName(name)) {
+      return `response.headers has an invalid name ${JSON.stringify(name)}: a header name must be an RFC 9110 token (§5.6.2)`;
+    }
+    const value = (headers as Record<string, unknown>)[name];
+    if (typeof value === "string") {
+      const at = invalidHeaderValueIndex(value);
+      if (at !== -1) return valueProblem(`response.headers[${JSON.stringify(name)}]`, value, at);
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const key = `response.headers[${JSON.stringify(name)}][${i}]`;
+        if (typeof item !== "string") return `${key} must be a string, got ${describe(item)}`;
+        const at = invalidHeaderValueIndex(item);
+        if (at !== -1) return valueProblem(key, item, at);
+      }
+    } else {
+      return `response.headers[${JSON.stringify(name)}] must be a string or an array of strings, got ${describe(value)}`;
+    }
+  }
+  if (!isResponseBody(body)) {
+    return `response.body has an unknown type (${describe(body)}); expected a string, Uint8Array, AsyncIterable, ReadableStream, Node Readable, null or undefined`;
+  }
+  return undefined;
+}
+
+function valueProblem(key: string, value: string, at: number): string {
+  const c = value.charCodeAt(at);
+  const what =
+    c === 0x0d
+      ? "CR"
+      : c === 0x0a
+        ? "LF"
+        : c === 0
+          ? "NUL"
+          : `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+  const rule =
+    c === 0x0d || c === 0x0a || c === 0
+      ? "RFC 9110 §5.5 forbids CR, LF and NUL in field values"
+      : c > 0xff
+        ? "header values are bytes: encode text above U+00FF, e.g. with RFC 8187 or percent-encoding"
+        : "RFC 9110 §5.5 allows only HTAB, SP, visible characters and obs-text in field values";
+  return `${key} contains ${what} at index ${at} (${rule})`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "string":
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    case "number":
+    case "bigint":
+    case "boolean":
+      return `${typeof value} ${String(value)}`;
+    case "object": {
+      const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return typeof ctor === "string" && ctor !== "Object" ? `an instance of ${ctor}` : "an object";
+    }
+    default:
+      return typeof value;
+  }
+}
