@@ -6,6 +6,16 @@
 export { compose } from "./core/compose.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
 export {
+  contentType,
+  created,
+  getHeader,
+  header,
+  notFound,
+  redirect,
+  response,
+  status,
+} from "./core/response.js";
+export {
   isResponseBody,
   isValidHeaderName,
   isValidHeaderValue,

@@ -1,0 +1,165 @@
+/**
+ * Response helpers in the spirit of Ring's `ring.util.response`: small functions that build a response map
+ * or return a new one with one thing changed. None of them mutates its argument, so frozen maps are fine.
+ */
+import { isValidHeaderName, isValidHeaderValue } from "./response-check.js";
+import type { Response, ResponseBody, ResponseHeaders } from "./types.js";
+
+/**
+ * A 200 response with `body` and no headers, as Ring's `response`. No `content-type` is guessed: a body's
+ * type is the handler's to state (`contentType`), and a guessed default would be wrong for most bodies.
+ *
+ * @example
+ * contentType(response("hello"), "text/plain; charset=utf-8");
+ * // { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "hello" }
+ */
+export function response(body?: ResponseBody): Response {
+  return { status: 200, headers: {}, body };
+}
+
+/**
+ * A copy of `res` with another status.
+ *
+ * @example
+ * status(response("gone"), 410); // { status: 410, headers: {}, body: "gone" }
+ */
+export function status<R extends Response>(res: R, code: number): R {
+  if (!Number.isInteger(code) || code < 100 || code > 599) {
+    throw new RangeError(`status: code must be an integer from 100 to 599, got ${String(code)}`);
+  }
+  return { ...res, status: code };
+}
+
+/**
+ * A copy of `res` with header `name` set to `value`. Header names are case-insensitive (RFC 9110 §5.1), so
+ * any existing header whose name differs only in case is replaced, and the new one is stored under the
+ * lower-case name, the SPEC's spelling. An array value is sent as one header line per element.
+ * Throws a `TypeError` for a name that is not a token or a value with CR, LF, NUL or other bytes a header
+ * cannot carry, so a response-splitting value is caught where it enters.
+ *
+ * @example
+ * header({ status: 200, headers: { "X-Id": "1" } }, "x-id", "2"); // headers: { "x-id": "2" }
+ */
+export function header<R extends Response>(res: R, name: string, value: string | readonly string[]): R {
+  const key = checkedName("header", name);
+  checkValue("header", key, value);
+  return { ...res, headers: withHeader(res.headers, key, value) };
+}
+
+/**
+ * The value of header `name` in `res`, looked up case-insensitively, or `undefined`. When the map holds
+ * several spellings of one name (which `header` never produces), the lower-case one wins.
+ *
+ * @example
+ * getHeader({ status: 200, headers: { "Content-Type": "text/html" } }, "content-type"); // "text/html"
+ */
+export function getHeader(res: Response, name: string): string | readonly string[] | undefined {
+  const headers = res.headers;
+  const key = name.toLowerCase();
+  if (Object.hasOwn(headers, key)) return headers[key];
+  for (const k in headers) {
+    if (k.length === key.length && Object.hasOwn(headers, k) && k.toLowerCase() === key) return headers[k];
+  }
+  return undefined;
+}
+
+/**
+ * A copy of `res` with `content-type` set to `type`.
+ *
+ * @example
+ * contentType(response("{}"), "application/json");
+ */
+export function contentType<R extends Response>(res: R, type: string): R {
+  return header(res, "content-type", type);
+}
+
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+
+/**
+ * A redirect to `url` with an empty body. `status` is one of 300, 301, 302 (default), 303, 307 or 308
+ * (RFC 9110 §15.4); use 303 after a form POST and 307/308 to keep the method.
+ *
+ * @example
+ * redirect("/login"); // { status: 302, headers: { location: "/login" }, body: "" }
+ */
+export function redirect(url: string, status = 302): Response {
+  if (!REDIRECT_STATUSES.has(status)) {
+    throw new RangeError(
+      `redirect: status must be one of 300, 301, 302, 303, 307, 308, got ${String(status)}`,
+    );
+  }
+  checkLocation("redirect", url);
+  return { status, headers: { location: url }, body: "" };
+}
+
+/**
+ * A 404 response.
+ *
+ * @example
+ * notFound("No such page"); // { status: 404, headers: {}, body: "No such page" }
+ */
+export function notFound(body?: ResponseBody): Response {
+  return { status: 404, headers: {}, body };
+}
+
+/**
+ * A 201 response whose `location` names the new resource (RFC 9110 §15.3.2).
+ *
+ * @example
+ * created("/users/42"); // { status: 201, headers: { location: "/users/42" }, body: undefined }
+ */
+export function created(url: string, body?: ResponseBody): Response {
+  checkLocation("created", url);
+  return { status: 201, headers: { location: url }, body };
+}
+
+/** `headers` with `key` (lower case) set, dropping every other spelling of it; `headers` is not touched. */
+function withHeader(
+  headers: ResponseHeaders,
+  key: string,
+  value: string | readonly string[],
+): Record<string, string | readonly string[]> {
+  let variant = false;
+  for (const k in headers) {
+    if (k !== key && k.length === key.length && k.toLowerCase() === key) {
+      variant = true;
+      break;
+    }
+  }
+  if (!variant) return { ...headers, [key]: value };
+  const out: Record<string, string | readonly string[]> = {};
+  for (const k in headers) {
+    if (Object.hasOwn(headers, k) && (k.length !== key.length || k.toLowerCase() !== key))
+      out[k] = headers[k]!;
+  }
+  out[key] = value;
+  return out;
+}
+
+function checkedName(fn: string, name: string): string {
+  if (typeof name !== "string" || !isValidHeaderName(name)) {
+    throw new TypeError(
+      `${fn}: header name must be an RFC 9110 token (§5.6.2), got ${JSON.stringify(name) ?? String(name)}`,
+    );
+  }
+  return name.toLowerCase();
+}
+
+function checkValue(fn: string, key: string, value: unknown): void {
+  if (typeof value === "string") {
+    if (isValidHeaderValue(value)) return;
+  } else if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === "string" && isValidHeaderValue(v))) return;
+  }
+  throw new TypeError(
+    `${fn}: value of "${key}" must be a string (or array of strings) without CR, LF, NUL or characters above U+00FF (RFC 9110 §5.5), got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
+
+function checkLocation(fn: string, url: string): void {
+  if (typeof url !== "string" || url === "" || !isValidHeaderValue(url)) {
+    throw new TypeError(
+      `${fn}: url must be a non-empty string without CR, LF, NUL or characters above U+00FF (percent-encode them), got ${JSON.stringify(url) ?? String(url)}`,
+    );
+  }
+}

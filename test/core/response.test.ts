@@ -1,0 +1,171 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  contentType,
+  created,
+  getHeader,
+  header,
+  notFound,
+  redirect,
+  response,
+  status,
+} from "../../src/core/response.js";
+import type { Response } from "../../src/core/types.js";
+
+const frozen = (res: Response): Response =>
+  Object.freeze({ ...res, headers: Object.freeze({ ...res.headers }) });
+
+describe("response", () => {
+  it("is a 200 with no headers (no guessed content-type) and the body", () => {
+    expect(response("hi")).toEqual({ status: 200, headers: {}, body: "hi" });
+    expect(response()).toEqual({ status: 200, headers: {}, body: undefined });
+  });
+
+  it("returns a fresh headers object each time", () => {
+    expect(response("a").headers).not.toBe(response("a").headers);
+  });
+});
+
+describe("status", () => {
+  it("returns a copy with the new status and leaves the input alone", () => {
+    const res = frozen({ status: 200, headers: { "x-a": "1" }, body: "b" });
+    const out = status(res, 410);
+    expect(out).toEqual({ status: 410, headers: { "x-a": "1" }, body: "b" });
+    expect(res.status).toBe(200);
+  });
+
+  it("keeps extra keys of the response", () => {
+    const res = { status: 200, headers: {}, session: { n: 1 } };
+    expect(status(res, 201).session).toEqual({ n: 1 });
+  });
+
+  it.each([99, 600, 200.5, Number.NaN, "200" as unknown as number])("rejects %s", (code) => {
+    expect(() => status(response(), code)).toThrow(/status: code must be an integer from 100 to 599/);
+  });
+});
+
+describe("header", () => {
+  it("sets a header under its lower-case name", () => {
+    expect(header(response(), "X-Request-Id", "abc").headers).toEqual({ "x-request-id": "abc" });
+  });
+
+  it("replaces an existing header that differs only in case, keeping the other headers", () => {
+    const res = frozen({ status: 200, headers: { "Content-Type": "text/html", "X-Other": "1" } });
+    const out = header(res, "content-type", "text/plain");
+    expect(out.headers).toEqual({ "content-type": "text/plain", "X-Other": "1" });
+    expect(res.headers).toEqual({ "Content-Type": "text/html", "X-Other": "1" });
+  });
+
+  it("drops every case variant, not only the first", () => {
+    const res = { status: 200, headers: { "X-A": "1", "x-a": "2", "X-a": "3" } };
+    expect(header(res, "x-A", "4").headers).toEqual({ "x-a": "4" });
+  });
+
+  it("accepts an array value (one line per element)", () => {
+    expect(header(response(), "vary", ["accept", "origin"]).headers).toEqual({ vary: ["accept", "origin"] });
+  });
+
+  it.each(["", "x y", "x:y", "é", "a\n"])("rejects the header name %j", (name) => {
+    expect(() => header(response(), name, "v")).toThrow(/header: header name must be an RFC 9110 token/);
+  });
+
+  it.each(["a\r\nset-cookie: x=1", "a\n", "a\0", "☃"])(
+    "rejects the value %j (response splitting)",
+    (value) => {
+      expect(() => header(response(), "x-a", value)).toThrow(/header: value of "x-a" must be a string/);
+      expect(() => header(response(), "x-a", ["ok", value])).toThrow(/header: value of "x-a"/);
+    },
+  );
+
+  it("never mutates and always lands on one lower-case key (property)", () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,8}$/);
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, fc.string({ unit: "grapheme-ascii" })),
+        name,
+        fc.string(),
+        (h, n, v) => {
+          const clean = v.replace(/[^\t\x20-\x7e]/g, "");
+          const res = frozen({ status: 200, headers: h });
+          const out = header(res, n, clean);
+          const keys = Object.keys(out.headers).filter((k) => k.toLowerCase() === n.toLowerCase());
+          expect(keys).toEqual([n.toLowerCase()]);
+          expect(getHeader(out, n)).toBe(clean);
+          expect(res.headers).toEqual(h);
+          for (const [k, val] of Object.entries(h)) {
+            if (k.toLowerCase() !== n.toLowerCase()) expect(out.headers[k]).toBe(val);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("getHeader", () => {
+  const res: Response = {
+    status: 200,
+    headers: { "Content-Type": "text/html", "set-cookie": ["a=1", "b=2"] },
+  };
+
+  it("finds a header whatever the case of either name", () => {
+    expect(getHeader(res, "content-type")).toBe("text/html");
+    expect(getHeader(res, "CONTENT-TYPE")).toBe("text/html");
+    expect(getHeader(res, "Set-Cookie")).toEqual(["a=1", "b=2"]);
+  });
+
+  it("is undefined for a missing header, including Object.prototype names", () => {
+    expect(getHeader(res, "x-missing")).toBeUndefined();
+    expect(getHeader(res, "constructor")).toBeUndefined();
+    expect(getHeader(res, "__proto__")).toBeUndefined();
+  });
+
+  it("prefers the lower-case spelling when several are present", () => {
+    expect(getHeader({ status: 200, headers: { "X-A": "upper", "x-a": "lower" } }, "X-A")).toBe("lower");
+  });
+});
+
+describe("contentType", () => {
+  it("sets content-type, replacing any spelling of it", () => {
+    const res = { status: 200, headers: { "Content-Type": "text/html" }, body: "{}" };
+    expect(contentType(res, "application/json")).toEqual({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+  });
+});
+
+describe("redirect", () => {
+  it("is a 302 with location and an empty body by default", () => {
+    expect(redirect("/login")).toEqual({ status: 302, headers: { location: "/login" }, body: "" });
+  });
+
+  it.each([300, 301, 303, 307, 308])("accepts status %i", (code) => {
+    expect(redirect("https://example.com/", code).status).toBe(code);
+  });
+
+  it.each([200, 304, 305, 306, 309, 404])("rejects status %i", (code) => {
+    expect(() => redirect("/", code)).toThrow(/redirect: status must be one of/);
+  });
+
+  it.each(["", "/a\r\nset-cookie: x=1", "/☃"])("rejects the url %j", (url) => {
+    expect(() => redirect(url)).toThrow(/redirect: url must be a non-empty string/);
+  });
+});
+
+describe("notFound and created", () => {
+  it("notFound is a 404 with the body", () => {
+    expect(notFound("nope")).toEqual({ status: 404, headers: {}, body: "nope" });
+    expect(notFound()).toEqual({ status: 404, headers: {}, body: undefined });
+  });
+
+  it("created is a 201 with location and an optional body", () => {
+    expect(created("/users/42")).toEqual({
+      status: 201,
+      headers: { location: "/users/42" },
+      body: undefined,
+    });
+    expect(created("/users/42", '{"id":42}').body).toBe('{"id":42}');
+    expect(() => created("/x\ny")).toThrow(/created: url must be/);
+  });
+});
