@@ -3,6 +3,13 @@
  * helpers, body readers and the core middleware. Adapters live in `ringlet/node` and `ringlet/fetch`.
  */
 
+export {
+  type CookieAttributes,
+  type CookiePriority,
+  type CookieSpec,
+  type SameSite,
+  serializeCookie,
+} from "./cookies/serialize.js";
 export { compose } from "./core/compose.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
 export {
