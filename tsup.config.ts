@@ -4,6 +4,7 @@ import { defineConfig } from "tsup";
 export const entries = {
   index: "src/index.ts",
   node: "src/adapters/node.ts",
+  session: "src/session/index.ts",
 };
 
 export default defineConfig({
