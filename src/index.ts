@@ -10,6 +10,16 @@ export {
   type SameSite,
   serializeCookie,
 } from "./cookies/serialize.js";
+export {
+  type BodySchema,
+  DEFAULT_BODY_LIMIT,
+  type ReadBodyOptions,
+  type ReadJsonOptions,
+  readBytes,
+  readJson,
+  readText,
+  type SchemaOutput,
+} from "./core/body.js";
 export { compose } from "./core/compose.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
 export {
