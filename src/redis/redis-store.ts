@@ -1,0 +1,199 @@
+/**
+ * `redisStore`: a `SessionStore` that keeps sessions in Redis, so several processes or machines share them.
+ * One Redis command per operation (GET or GETEX, SET … EX, DEL), each bounded by a timeout; Redis keys are
+ * the SHA-256 of the session id, so a dump of Redis holds no usable cookie. docs/scaling.md explains its use.
+ */
+// `node:crypto` is allowed here: this store needs a network client anyway, and Deno, Bun and Workers (with
+// `nodejs_compat`) all provide `createHash`. It hashes synchronously, unlike WebCrypto's `digest`.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { assertJsonRoundTrip } from "../session/json-check.js";
+import { isSessionKeyShape, newSessionKey } from "../session/keys.js";
+import type { SessionData, SessionStore, StoreReadContext } from "../session/store.js";
+import { type RedisClientLike, type RedisStringReply, redisClientKind, toRedisCommands } from "./client.js";
+
+/** Options of `redisStore`. */
+export interface RedisStoreOptions {
+  /**
+   * A connected client: node-redis v4/v5 (`createClient()`), ioredis (`new Redis()`), either one's cluster
+   * client, or any object implementing `RedisCommands`. Configure it to fail fast while Redis is down
+   * (docs/scaling.md): node-redis `disableOfflineQueue: true`, ioredis `enableOfflineQueue: false`.
+   */
+  client: RedisClientLike;
+  /** Prepended to every Redis key. Default `"ringlet:sess:"`. */
+  prefix?: string;
+  /** Idle lifetime in seconds, set with every write (`SET … EX`). Default `86400` (one day). */
+  maxAge?: number;
+  /** Also reset the lifetime on every read (`GETEX … EX`), for sliding sessions. Default `false`. */
+  touch?: boolean;
+  /** Milliseconds each Redis command may take before the operation rejects. Default `1000`. */
+  timeoutMs?: number;
+}
+
+/** A `SessionStore` backed by Redis. */
+export interface RedisStore<Data extends SessionData = SessionData> extends SessionStore<Data> {
+  readonly prefix: string;
+  readonly maxAge: number;
+  /**
+   * The Redis key that holds the session `sessionKey`: the prefix followed by the lower-case hex SHA-256
+   * of the session key, e.g. to end one user's session from an admin tool with `DEL`.
+   */
+  redisKey(sessionKey: string): string;
+}
+
+/** A Redis command did not answer within `timeoutMs`. */
+export class RedisTimeoutError extends Error {
+  readonly command: string;
+  readonly timeoutMs: number;
+
+  constructor(command: string, timeoutMs: number) {
+    super(`Redis ${command} did not answer within ${timeoutMs} ms`);
+    this.name = "RedisTimeoutError";
+    this.command = command;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+const MAX_INT32 = 2 ** 31 - 1;
+
+const EXPECTED: Record<string, string> = {
+  client: "a node-redis client, an ioredis client or a RedisCommands object",
+  prefix: "a string",
+  maxAge: `an integer number of seconds from 1 to ${MAX_INT32}`,
+  touch: "a boolean",
+  timeoutMs: `an integer number of milliseconds from 1 to ${MAX_INT32}`,
+};
+
+const optionsSchema = z
+  .object({
+    client: z.custom<RedisClientLike>((value) => redisClientKind(value) !== undefined),
+    prefix: z.string().default("ringlet:sess:"),
+    maxAge: z.number().int().min(1).max(MAX_INT32).default(86_400),
+    touch: z.boolean().default(false),
+    timeoutMs: z.number().int().min(1).max(MAX_INT32).default(1000),
+  })
+  .strict();
+
+function parseOptions(options: RedisStoreOptions) {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") {
+    throw new TypeError(
+      `redisStore: unknown option ${issue.keys.map((k) => `"${k}"`).join(", ")}; ` +
+        `known options are ${Object.keys(EXPECTED).join(", ")}`,
+    );
+  }
+  if (issue.path.length === 0) throw new TypeError("redisStore: options must be an object");
+  const name = String(issue.path[0]);
+  const value = (options as unknown as Record<string, unknown>)[name];
+  const got = typeof value === "object" || typeof value === "function" ? typeof value : String(value);
+  throw new TypeError(`redisStore: option "${name}" must be ${EXPECTED[name]}, got ${got}`);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A session store in Redis.
+ *
+ * - Keys are 256-bit random ids (`newSessionKey`); a key of any other shape reads as absent without a Redis
+ *   round trip and is reported as `rejected-cookie`. A write under an existing key keeps that key.
+ * - Values are JSON; `writeSession` throws a `TypeError` naming the path of a value that would not survive
+ *   JSON. A stored value that is not a JSON object reads as absent and is reported as `invalid-session`.
+ * - A Redis error or timeout rejects the operation, which `wrapSession` turns into a 503.
+ *
+ * @example
+ * const client = await createClient({ url: "redis://127.0.0.1:6379", disableOfflineQueue: true })
+ *   .on("error", (error) => console.error(error))
+ *   .connect();
+ * const app = wrapSession(handler, { store: redisStore({ client, maxAge: 3600, touch: true }) });
+ */
+export function redisStore<Data extends SessionData = SessionData>(
+  options: RedisStoreOptions,
+): RedisStore<Data> {
+  const { client, prefix, maxAge, touch, timeoutMs } = parseOptions(options);
+  const commands = toRedisCommands(client);
+  const redisKey = (sessionKey: string): string =>
+    prefix + createHash("sha256").update(sessionKey).digest("hex");
+
+  return {
+    prefix,
+    maxAge,
+    redisKey,
+
+    readSession(key: string, context?: StoreReadContext) {
+      if (!isSessionKeyShape(key)) {
+        context?.report({ kind: "rejected-cookie", reason: "session key is not 43 base64url characters" });
+        return undefined;
+      }
+      const reply = touch
+        ? bounded("GETEX", timeoutMs, () => commands.getAndTouch(redisKey(key), maxAge))
+        : bounded("GET", timeoutMs, () => commands.get(redisKey(key)));
+      return reply.then((raw) => decode<Data>(raw, context));
+    },
+
+    writeSession(key: string | undefined, data: Data) {
+      if (typeof data !== "object" || data === null || Array.isArray(data)) {
+        throw new TypeError("session: session data must be a plain object");
+      }
+      assertJsonRoundTrip(data);
+      const json = JSON.stringify(data);
+      // A key of another shape was not issued here: never adopt it (the client could have chosen it).
+      const sessionKey = key !== undefined && isSessionKeyShape(key) ? key : newSessionKey();
+      // One SET carries the value and its lifetime, so a failure leaves either the old value or the new one.
+      return bounded("SET", timeoutMs, () => commands.setWithTtl(redisKey(sessionKey), json, maxAge)).then(
+        () => sessionKey,
+      );
+    },
+
+    deleteSession(key: string) {
+      if (!isSessionKeyShape(key)) return undefined;
+      return bounded("DEL", timeoutMs, () => commands.del(redisKey(key))).then(() => undefined);
+    },
+  };
+}
+
+/**
+ * Run one command and settle with it, or reject with a `RedisTimeoutError` after `timeoutMs`. The timer is
+ * cleared as soon as the command settles, and a command that settles after the timeout is still observed,
+ * so nothing leaks and no rejection goes unhandled. A command that throws synchronously rejects instead.
+ */
+function bounded<T>(command: string, timeoutMs: number, run: () => PromiseLike<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RedisTimeoutError(command, timeoutMs)), timeoutMs);
+    const settle = (ok: boolean, value: unknown) => {
+      clearTimeout(timer);
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+    try {
+      run().then(
+        (value) => settle(true, value),
+        (error: unknown) => settle(false, error),
+      );
+    } catch (error) {
+      settle(false, error);
+    }
+  });
+}
+
+function decode<Data>(raw: RedisStringReply, context: StoreReadContext | undefined): Data | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? utf8.decode(raw) : undefined;
+  if (text === undefined) {
+    context?.report({ kind: "invalid-session", reason: `Redis answered with a ${typeof raw}, not a string` });
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    context?.report({ kind: "invalid-session", reason: "stored session is not valid JSON", cause: error });
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    context?.report({ kind: "invalid-session", reason: "stored session is not a JSON object" });
+    return undefined;
+  }
+  return value as Data;
+}

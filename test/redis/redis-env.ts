@@ -1,0 +1,237 @@
+/**
+ * Shared by the Redis tests: whether the Redis at 127.0.0.1:6379 answers (in CI it must: importing this
+ * module throws otherwise), clients of both kinds configured to fail fast, unique key prefixes with
+ * clean-up, and private `redis-server` processes on spare ports for the tests that stop Redis.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+
+export const REDIS_PORT = 6379;
+
+/** Send PING to 127.0.0.1:`port` and say whether PONG came back within `timeoutMs`. */
+export function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    let answer = "";
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+      if (answer.includes("\r\n")) done(answer.startsWith("+PONG"));
+    });
+    socket.on("error", () => done(false));
+  });
+}
+
+async function checkRedis(): Promise<boolean> {
+  if (await ping(REDIS_PORT)) return true;
+  if (process.env.CI === "true") {
+    throw new Error("Redis tests must run in CI, but no Redis answers at 127.0.0.1:6379");
+  }
+  console.log("skipping Redis tests: no Redis at 127.0.0.1:6379");
+  return false;
+}
+
+/** Whether the shared Redis answers; when it does not, outside CI, the Redis tests are skipped. */
+export const redisUp: boolean = await checkRedis();
+
+function hasRedisServerBinary(): boolean {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function checkRedisServerBinary(): Promise<boolean> {
+  if (!redisUp) return false;
+  if (hasRedisServerBinary()) return true;
+  if (process.env.CI === "true") throw new Error("the fault tests need redis-server on the PATH in CI");
+  console.log("skipping Redis fault tests: no redis-server binary on the PATH");
+  return false;
+}
+
+/** Whether private `redis-server` processes can be started (the binary is on the PATH). */
+export const redisServerAvailable: boolean = await checkRedisServerBinary();
+
+/** A key prefix no other test run uses. */
+export function uniquePrefix(label: string): string {
+  return `ringlet:test:${label}:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`;
+}
+
+export type ClientKind = "node-redis" | "ioredis";
+
+export type NodeRedisClient = ReturnType<typeof createClient>;
+
+/**
+ * A connected node-redis client configured as docs/scaling.md advises: commands fail at once while
+ * disconnected, and it keeps reconnecting quickly in the background.
+ */
+export async function connectNodeRedis(port = REDIS_PORT): Promise<NodeRedisClient> {
+  const client = createClient({
+    socket: {
+      host: "127.0.0.1",
+      port,
+      connectTimeout: 1000,
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500),
+    },
+    disableOfflineQueue: true,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+/** A connected ioredis client configured as docs/scaling.md advises. */
+export async function connectIoredis(port = REDIS_PORT): Promise<Redis> {
+  const client = new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 500),
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+export function connect(kind: ClientKind, port = REDIS_PORT): Promise<NodeRedisClient | Redis> {
+  return kind === "node-redis" ? connectNodeRedis(port) : connectIoredis(port);
+}
+
+/** Close a client of either kind without waiting for a server that may be gone. */
+export function closeClient(client: NodeRedisClient | Redis): void {
+  if (client instanceof Redis) client.disconnect();
+  else if (client.isOpen) client.destroy();
+}
+
+/** All keys under `prefix` (SCAN, never KEYS). */
+export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return found;
+}
+
+/** Delete every key under `prefix`. */
+export async function deleteKeysUnder(client: Redis, prefix: string): Promise<void> {
+  const keys = await keysUnder(client, prefix);
+  if (keys.length > 0) await client.del(...keys);
+}
+
+/** A free TCP port on 127.0.0.1 (released before returning, so it is free unless someone takes it now). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/** A private `redis-server` child on a spare loopback port, with append-only persistence in a temp dir. */
+export interface PrivateRedis {
+  readonly port: number;
+  readonly dir: string;
+  /** Start it (again), on the same port and directory, and wait until it answers PING. */
+  start(): Promise<void>;
+  /** Kill it with SIGKILL (a crash) and wait until it is gone. */
+  crash(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server hangs without closing connections. */
+  freeze(): void;
+  thaw(): void;
+  /** Kill it if running and remove its directory. */
+  dispose(): Promise<void>;
+}
+
+const living = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of living) child.kill("SIGKILL");
+});
+
+export async function privateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "ringlet-redis-"));
+  let child: ChildProcess | undefined;
+
+  const stop = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (running === undefined) return;
+    child = undefined;
+    if (running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGCONT");
+      running.kill(signal);
+      await exited;
+    }
+    living.delete(running);
+  };
+
+  return {
+    port,
+    dir,
+    async start() {
+      if (child !== undefined) throw new Error("private redis-server is already running");
+      child = spawn(
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "yes",
+          // Every write is on disk before Redis answers it, so a crash loses nothing that was acknowledged.
+          "--appendfsync",
+          "always",
+          "--dir",
+          dir,
+          "--daemonize",
+          "no",
+          "--loglevel",
+          "warning",
+        ],
+        { stdio: "ignore" },
+      );
+      living.add(child);
+      const deadline = Date.now() + 5000;
+      while (!(await ping(port, 200))) {
+        if (Date.now() > deadline) throw new Error(`private redis-server did not start on port ${port}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    crash: () => stop("SIGKILL"),
+    freeze() {
+      child?.kill("SIGSTOP");
+    },
+    thaw() {
+      child?.kill("SIGCONT");
+    },
+    async dispose() {
+      await stop("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

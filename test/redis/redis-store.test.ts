@@ -1,0 +1,373 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisCommands, RedisTimeoutError, redisStore } from "../../src/redis/index.js";
+import { isSessionKeyShape, newSessionKey } from "../../src/session/keys.js";
+import type { SessionReport } from "../../src/session/store.js";
+import {
+  type ClientKind,
+  closeClient,
+  connect,
+  connectIoredis,
+  connectNodeRedis,
+  deleteKeysUnder,
+  keysUnder,
+  type NodeRedisClient,
+  type PrivateRedis,
+  privateRedis,
+  redisServerAvailable,
+  redisUp,
+  uniquePrefix,
+} from "./redis-env.js";
+
+const sha256hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function recorder() {
+  const reports: SessionReport[] = [];
+  return { reports, context: { report: (r: SessionReport) => void reports.push(r) } };
+}
+
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () => {
+  // An ioredis client of the test's own, to look at Redis directly.
+  let admin: Redis;
+  const prefixes: string[] = [];
+  const prefix = (label: string) => {
+    const p = uniquePrefix(label);
+    prefixes.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    admin = await connectIoredis();
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await deleteKeysUnder(admin, p);
+    closeClient(admin);
+  });
+
+  describe.each<ClientKind>(["node-redis", "ioredis"])("with a %s client", (kind) => {
+    let client: NodeRedisClient | Redis;
+    beforeAll(async () => {
+      client = await connect(kind);
+    });
+    afterAll(() => closeClient(client));
+
+    it("writes under a new 256-bit key, reads it back, and keeps the key on update", async () => {
+      const store = redisStore({ client, prefix: prefix("rw") });
+      const key = await store.writeSession(undefined, { count: 1, user: { name: "ada" } });
+      expect(isSessionKeyShape(key)).toBe(true);
+      expect(await store.readSession(key)).toEqual({ count: 1, user: { name: "ada" } });
+
+      expect(await store.writeSession(key, { count: 2 })).toBe(key);
+      expect(await store.readSession(key)).toEqual({ count: 2 });
+
+      const other = await store.writeSession(undefined, { count: 1 });
+      expect(other).not.toBe(key);
+    });
+
+    it("round-trips any JSON object (property)", async () => {
+      const store = redisStore({ client, prefix: prefix("prop") });
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue()), async (data) => {
+          const key = await store.writeSession(undefined, data);
+          expect(await store.readSession(key)).toEqual(roundTrip(data));
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it("stores under prefix + hex SHA-256 of the id: the raw id is nowhere in Redis", async () => {
+      const p = prefix("hash");
+      const store = redisStore({ client, prefix: p });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await store.writeSession(undefined, { i }));
+
+      const keys = await keysUnder(admin, p);
+      expect(keys.sort()).toEqual(ids.map((id) => p + sha256hex(id)).sort());
+      for (const id of ids) expect(store.redisKey(id)).toBe(p + sha256hex(id));
+      for (const key of keys) {
+        const value = (await admin.get(key)) ?? "";
+        for (const id of ids) {
+          expect(key).not.toContain(id);
+          expect(value).not.toContain(id);
+        }
+      }
+    });
+
+    it("sets the idle lifetime with every write (SET … EX maxAge)", async () => {
+      const store = redisStore({ client, prefix: prefix("ttl"), maxAge: 600 });
+      const key = await store.writeSession(undefined, { a: 1 });
+      const ttl = await admin.ttl(store.redisKey(key));
+      expect(ttl).toBeGreaterThan(590);
+      expect(ttl).toBeLessThanOrEqual(600);
+
+      await admin.expire(store.redisKey(key), 30);
+      await store.writeSession(key, { a: 2 });
+      expect(await admin.ttl(store.redisKey(key))).toBeGreaterThan(590);
+    });
+
+    it("lets abandoned sessions expire", async () => {
+      const store = redisStore({ client, prefix: prefix("expire"), maxAge: 1 });
+      const key = await store.writeSession(undefined, { a: 1 });
+      expect(await store.readSession(key)).toEqual({ a: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await store.readSession(key)).toBeUndefined();
+    });
+
+    it("with touch, a read resets the lifetime without rewriting the data; without, it does not", async () => {
+      const p = prefix("touch");
+      const touching = redisStore({ client, prefix: p, maxAge: 600, touch: true });
+      const plain = redisStore({ client, prefix: p, maxAge: 600 });
+      const key = await plain.writeSession(undefined, { n: 1 });
+      const redisKey = plain.redisKey(key);
+
+      await admin.expire(redisKey, 30);
+      expect(await plain.readSession(key)).toEqual({ n: 1 });
+      expect(await admin.ttl(redisKey)).toBeLessThanOrEqual(30);
+
+      // Another writer changes the value behind the store's back: a touch must not write it back.
+      await admin.set(redisKey, JSON.stringify({ n: 2 }), "KEEPTTL");
+      expect(await touching.readSession(key)).toEqual({ n: 2 });
+      expect(await admin.ttl(redisKey)).toBeGreaterThan(590);
+      expect(await admin.get(redisKey)).toBe(JSON.stringify({ n: 2 }));
+
+      // Touching a missing session creates nothing.
+      const missing = newSessionKey();
+      expect(await touching.readSession(missing)).toBeUndefined();
+      expect(await admin.exists(touching.redisKey(missing))).toBe(0);
+    });
+
+    it("reads a stored value that is not a JSON object as absent, and reports it", async () => {
+      const store = redisStore({ client, prefix: prefix("invalid") });
+      const cases: [string, string][] = [
+        ["{not json", "stored session is not valid JSON"],
+        ["", "stored session is not valid JSON"],
+        ["[1,2]", "stored session is not a JSON object"],
+        ["null", "stored session is not a JSON object"],
+        ["42", "stored session is not a JSON object"],
+        ['"text"', "stored session is not a JSON object"],
+      ];
+      for (const [stored, reason] of cases) {
+        const key = newSessionKey();
+        await admin.set(store.redisKey(key), stored);
+        const { reports, context } = recorder();
+        expect(await store.readSession(key, context)).toBeUndefined();
+        expect(reports).toEqual([expect.objectContaining({ kind: "invalid-session", reason })]);
+      }
+    });
+
+    it("rejects keys of the wrong shape without a Redis round trip, and reports them", () => {
+      const store = redisStore({ client, prefix: prefix("shape") });
+      fc.assert(
+        fc.property(
+          fc.string({ maxLength: 100 }).filter((s) => !isSessionKeyShape(s)),
+          (key) => {
+            const { reports, context } = recorder();
+            // `undefined` itself, not a Promise: nothing was sent.
+            expect(store.readSession(key, context)).toBeUndefined();
+            expect(store.deleteSession(key)).toBeUndefined();
+            expect(reports).toEqual([expect.objectContaining({ kind: "rejected-cookie" })]);
+          },
+        ),
+      );
+    });
+
+    it("an unknown key of the right shape reads as absent, without a report", async () => {
+      const store = redisStore({ client, prefix: prefix("unknown") });
+      const { reports, context } = recorder();
+      expect(await store.readSession(newSessionKey(), context)).toBeUndefined();
+      expect(reports).toEqual([]);
+    });
+
+    it("never adopts a key it did not issue: a malformed key on write gets a fresh one", async () => {
+      const p = prefix("adopt");
+      const store = redisStore({ client, prefix: p });
+      const key = await store.writeSession("attacker-chosen", { a: 1 });
+      expect(key).not.toBe("attacker-chosen");
+      expect(isSessionKeyShape(key)).toBe(true);
+      expect(await keysUnder(admin, p)).toEqual([store.redisKey(key)]);
+    });
+
+    it("deletes", async () => {
+      const store = redisStore({ client, prefix: prefix("del") });
+      const key = await store.writeSession(undefined, { a: 1 });
+      await store.deleteSession(key);
+      expect(await store.readSession(key)).toBeUndefined();
+      expect(await admin.exists(store.redisKey(key))).toBe(0);
+      await expect(store.deleteSession(newSessionKey())).resolves.toBeUndefined();
+    });
+
+    it("throws, naming the path, for data that does not survive JSON, and writes nothing", async () => {
+      const p = prefix("json");
+      const store = redisStore({ client, prefix: p });
+      expect(() => store.writeSession(undefined, { user: { since: new Date() } })).toThrow(
+        /session\.user\.since: Date/,
+      );
+      expect(() => store.writeSession(undefined, { big: 1n })).toThrow(TypeError);
+      expect(() => store.writeSession(undefined, [1] as never)).toThrow(/plain object/);
+      expect(await keysUnder(admin, p)).toEqual([]);
+    });
+
+    it("rejects when Redis answers with an error", async () => {
+      const store = redisStore({ client, prefix: prefix("error") });
+      const key = newSessionKey();
+      await admin.hset(store.redisKey(key), "f", "v");
+      await expect(store.readSession(key)).rejects.toThrow(/WRONGTYPE/);
+    });
+
+    it("leaves no timer behind after commands that answer in time", async () => {
+      const store = redisStore({ client, prefix: prefix("timers"), timeoutMs: 60_000 });
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+      const before = timers();
+      const key = await store.writeSession(undefined, { a: 1 });
+      for (let i = 0; i < 20; i++) await store.readSession(key);
+      await store.deleteSession(key);
+      expect(timers()).toBe(before);
+    });
+  });
+
+  it("sessions written through one client kind are read through the other", async () => {
+    const p = prefix("interop");
+    const a = await connectNodeRedis();
+    const b = await connectIoredis();
+    try {
+      const viaNodeRedis = redisStore({ client: a, prefix: p });
+      const viaIoredis = redisStore({ client: b, prefix: p });
+      const key = await viaNodeRedis.writeSession(undefined, { from: "node-redis" });
+      expect(await viaIoredis.readSession(key)).toEqual({ from: "node-redis" });
+      await viaIoredis.writeSession(key, { from: "ioredis" });
+      expect(await viaNodeRedis.readSession(key)).toEqual({ from: "ioredis" });
+    } finally {
+      closeClient(a);
+      closeClient(b);
+    }
+  });
+
+  it("accepts a RedisCommands object of the user's own", async () => {
+    const p = prefix("commands");
+    const commands: RedisCommands = {
+      get: (key) => admin.get(key),
+      getAndTouch: (key, seconds) => admin.getex(key, "EX", seconds),
+      setWithTtl: (key, value, seconds) => admin.set(key, value, "EX", seconds),
+      del: (key) => admin.del(key),
+    };
+    const store = redisStore({ client: commands, prefix: p, touch: true, maxAge: 100 });
+    const key = await store.writeSession(undefined, { a: 1 });
+    expect(await store.readSession(key)).toEqual({ a: 1 });
+    expect(await admin.ttl(store.redisKey(key))).toBeGreaterThan(90);
+  });
+});
+
+describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away", () => {
+  let server: PrivateRedis;
+  beforeAll(async () => {
+    server = await privateRedis();
+    await server.start();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it.each<ClientKind>(["node-redis", "ioredis"])(
+    "rejects with RedisTimeoutError after timeoutMs when Redis does not answer (%s)",
+    async (kind) => {
+      const client = await connect(kind, server.port);
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        const store = redisStore({ client, timeoutMs: 200 });
+        const key = await store.writeSession(undefined, { a: 1 });
+        server.freeze();
+        const started = Date.now();
+        const results = await Promise.allSettled([
+          store.readSession(key),
+          store.writeSession(key, { a: 2 }),
+          store.deleteSession(key),
+        ]);
+        const elapsed = Date.now() - started;
+        for (const result of results) {
+          expect(result.status).toBe("rejected");
+          expect((result as PromiseRejectedResult).reason).toBeInstanceOf(RedisTimeoutError);
+        }
+        expect(elapsed).toBeGreaterThanOrEqual(190);
+        expect(elapsed).toBeLessThan(1000);
+        // The commands still complete once Redis wakes up; the late answers are absorbed.
+        server.thaw();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(unhandled).toEqual([]);
+        expect(await redisStore({ client }).readSession(newSessionKey())).toBeUndefined();
+      } finally {
+        server.thaw();
+        process.off("unhandledRejection", onUnhandled);
+        closeClient(client);
+      }
+    },
+  );
+
+  it.each<ClientKind>(["node-redis", "ioredis"])(
+    "rejects at once while Redis is down and works again when it is back (%s)",
+    async (kind) => {
+      const client = await connect(kind, server.port);
+      try {
+        const store = redisStore({ client, timeoutMs: 1000 });
+        const key = await store.writeSession(undefined, { a: 1 });
+        await server.crash();
+        const started = Date.now();
+        await expect(store.readSession(key)).rejects.toThrow();
+        await expect(store.writeSession(key, { a: 2 })).rejects.toThrow();
+        expect(Date.now() - started).toBeLessThan(1500);
+
+        await server.start();
+        const deadline = Date.now() + 5000;
+        let data: unknown;
+        for (;;) {
+          try {
+            data = await store.readSession(key);
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        // Append-only persistence with fsync on every write: the session survived the crash.
+        expect(data).toEqual({ a: 1 });
+      } finally {
+        closeClient(client);
+      }
+    },
+  );
+});
+
+describe("redisStore options", () => {
+  // A real client that never connects: validation needs no server.
+  const client = new Redis({ lazyConnect: true });
+  afterAll(() => client.disconnect());
+
+  it("has documented defaults", () => {
+    const store = redisStore({ client });
+    expect(store.prefix).toBe("ringlet:sess:");
+    expect(store.maxAge).toBe(86_400);
+  });
+
+  it.each([
+    [{ client: {} }, /option "client" must be a node-redis client, an ioredis client or a RedisCommands/],
+    [{}, /option "client"/],
+    [{ client, prefix: 1 }, /option "prefix" must be a string, got 1/],
+    [{ client, maxAge: 0 }, /option "maxAge" must be an integer number of seconds .*, got 0/],
+    [{ client, maxAge: 1.5 }, /option "maxAge"/],
+    [{ client, maxAge: "60" }, /option "maxAge"/],
+    [{ client, touch: "yes" }, /option "touch" must be a boolean, got yes/],
+    [{ client, timeoutMs: -1 }, /option "timeoutMs" must be an integer number of milliseconds/],
+    [{ client, ttl: 5 }, /unknown option "ttl"/],
+  ])("throws at construction for %o", (options, message) => {
+    expect(() => redisStore(options as never)).toThrow(message);
+  });
+
+  it("throws for options that are not an object", () => {
+    expect(() => redisStore(undefined as never)).toThrow(/redisStore: options must be an object/);
+  });
+});
