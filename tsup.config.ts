@@ -5,6 +5,8 @@ export const entries = {
   index: "src/index.ts",
   node: "src/adapters/node.ts",
   session: "src/session/index.ts",
+  testing: "src/testing/index.ts",
+  redis: "src/redis/index.ts",
 };
 
 export default defineConfig({
