@@ -4,6 +4,7 @@ import { defineConfig } from "tsup";
 export const entries = {
   index: "src/index.ts",
   node: "src/adapters/node.ts",
+  fetch: "src/adapters/fetch.ts",
   session: "src/session/index.ts",
   testing: "src/testing/index.ts",
   redis: "src/redis/index.ts",

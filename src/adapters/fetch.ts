@@ -1,0 +1,380 @@
+/**
+ * `ringlet/fetch`: the web-standard adapter. It turns a fetch `Request` into a ringlet request map and a
+ * ringlet response into a fetch `Response`, so one handler runs on Deno, Bun, Cloudflare Workers and Hono.
+ * It imports no `node:` module; the mapping rules are docs/SPEC.md's, written out in docs/adapters.md.
+ */
+import { z } from "zod";
+import { HttpError } from "../core/http-error.js";
+import { responseProblem } from "../core/response-check.js";
+import type { Handler, Request, Response } from "../core/types.js";
+import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
+
+export type { OnError } from "./error-response.js";
+
+/** A fetch handler, as `Deno.serve`, `Bun.serve`, Cloudflare Workers and Hono expect it. */
+export type FetchHandler = (request: globalThis.Request, info?: unknown) => Promise<globalThis.Response>;
+
+/**
+ * Options of {@link toFetchHandler}.
+ *
+ * - `onError(error, request)`: hears of every error the adapter handles (a handler that threw or rejected,
+ *   an invalid response, a body that failed mid-stream, a request URL that could not be mapped, then with
+ *   `request` undefined). Default: one line on stderr (`defaultOnError`). A throw in it is caught.
+ * - `getRemoteAddr(request, info)`: the peer address for `remoteAddr` from the runtime's second `fetch`
+ *   argument. Default: {@link defaultRemoteAddr} (Deno, Bun, `@hono/node-server`); `""` when it returns
+ *   `undefined`.
+ */
+export interface FetchHandlerOptions {
+  onError?: OnError | undefined;
+  getRemoteAddr?: GetRemoteAddr | undefined;
+}
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
+const optionsSchema = z.strictObject({
+  onError: z.custom<OnError>(isFunction).optional(),
+  getRemoteAddr: z.custom<GetRemoteAddr>(isFunction).optional(),
+});
+
+/**
+ * Serves a ringlet handler as a fetch handler. Options are checked once, here: a wrong one throws a
+ * `TypeError` naming it. Errors follow the Node adapter (docs/node-adapter.md): a throw or rejection gives a
+ * 500 with a generic body, an `HttpError` its own status (and its message only when `expose`), an invalid
+ * response a 500; each is reported to `onError`. A request URL that cannot be mapped gives 400.
+ *
+ * @example
+ * const fetchHandler = toFetchHandler((request) => ({ status: 200, headers: {}, body: `hi ${request.uri}` }));
+ * Deno.serve(fetchHandler);                      // Deno: info.remoteAddr is read
+ * export default { fetch: fetchHandler };        // Bun and Cloudflare Workers
+ * app.all("*", (c) => fetchHandler(c.req.raw));  // Hono
+ */
+export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = {}): FetchHandler {
+  if (typeof handler !== "function") {
+    throw new TypeError(`toFetchHandler: handler must be a function, got ${typeof handler}`);
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined);
+    throw new TypeError(
+      name === undefined
+        ? "toFetchHandler: options must be an object"
+        : issue.code === "unrecognized_keys"
+          ? `toFetchHandler: unknown option ${JSON.stringify(name)}`
+          : `toFetchHandler: option "${String(name)}" must be a function`,
+    );
+  }
+  const onError = parsed.data.onError ?? defaultOnError;
+  const getRemoteAddr = parsed.data.getRemoteAddr ?? defaultRemoteAddr;
+
+  const fail = (error: unknown, request: Request | undefined): globalThis.Response => {
+    reportError(onError, error, request);
+    return toFetchResponse(errorResponse(error), request);
+  };
+  const respond = (response: Response, request: Request): globalThis.Response => {
+    try {
+      return toFetchResponse(response, request, (error) => reportError(onError, error, request));
+    } catch (error) {
+      // An invalid response: its body will never be sent, so release what is behind it.
+      const body = (response as { body?: unknown } | null)?.body;
+      if (typeof body === "object" && body !== null) {
+        cancelBody(body as NonNullable<Response["body"]>, (e) => reportError(onError, e, request));
+      }
+      return fail(error, request);
+    }
+  };
+
+  return (fetchRequest, info) => {
+    let request: Request;
+    try {
+      request = fromFetchRequest(fetchRequest, info, getRemoteAddr);
+    } catch (error) {
+      return Promise.resolve(fail(error, undefined));
+    }
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      return Promise.resolve(fail(error, request));
+    }
+    if (result instanceof Promise || typeof (result as { then?: unknown })?.then === "function") {
+      return Promise.resolve(result).then(
+        (response) => respond(response, request),
+        (error: unknown) => fail(error, request),
+      );
+    }
+    return Promise.resolve(respond(result, request));
+  };
+}
+
+/** Reads the peer address from what the runtime passes beside the request (see {@link defaultRemoteAddr}). */
+export type GetRemoteAddr = (request: globalThis.Request, info: unknown) => string | undefined;
+
+/**
+ * The peer address from the runtime's second `fetch` argument, when it carries one:
+ * `info.remoteAddr` as a string, Deno's `info.remoteAddr.hostname`, Bun's `server.requestIP(request).address`,
+ * or `@hono/node-server`'s `env.incoming.socket.remoteAddress`. Headers such as `x-forwarded-for` or
+ * `cf-connecting-ip` are never read: only the platform can vouch for them, so pass a `getRemoteAddr` that does.
+ *
+ * @example
+ * defaultRemoteAddr(request, { remoteAddr: { hostname: "203.0.113.9", port: 51234 } }); // "203.0.113.9"
+ */
+export const defaultRemoteAddr: GetRemoteAddr = (request, info) => {
+  if (typeof info !== "object" || info === null) return undefined;
+  const { remoteAddr, requestIP, incoming } = info as {
+    remoteAddr?: unknown;
+    requestIP?: unknown;
+    incoming?: { socket?: { remoteAddress?: unknown } };
+  };
+  if (typeof remoteAddr === "string") return remoteAddr;
+  if (typeof remoteAddr === "object" && remoteAddr !== null) {
+    const { hostname } = remoteAddr as { hostname?: unknown };
+    if (typeof hostname === "string") return hostname;
+  }
+  if (typeof requestIP === "function") {
+    const address = (requestIP.call(info, request) as { address?: unknown } | null | undefined)?.address;
+    if (typeof address === "string") return address;
+  }
+  const socketAddress = incoming?.socket?.remoteAddress;
+  return typeof socketAddress === "string" ? socketAddress : undefined;
+};
+
+/**
+ * Builds the ringlet request map for a fetch `Request`. `info` is the runtime's second `fetch` argument,
+ * read by `getRemoteAddr` for `remoteAddr` (`""` when it gives none). Throws an `HttpError` 400 for a URL that
+ * is not `http:` or `https:`.
+ *
+ * @example
+ * const request = fromFetchRequest(new Request("http://localhost:8000/a%20b?x=1"));
+ * request.uri;         // "/a%20b"
+ * request.queryString; // "x=1"
+ */
+export function fromFetchRequest(
+  request: globalThis.Request,
+  info?: unknown,
+  getRemoteAddr: GetRemoteAddr = defaultRemoteAddr,
+): Request {
+  // `request.url` is the serialized URL: "scheme://host[:port]/path[?query][#fragment]", never with
+  // credentials (the Request constructor refuses them). Slicing it keeps the path and query exactly as the
+  // runtime received them, percent-encoding and all; `new URL()` would be both slower and no more exact.
+  const url = request.url;
+  let scheme: "http" | "https";
+  let hostStart: number;
+  if (url.startsWith("http://")) {
+    scheme = "http";
+    hostStart = 7;
+  } else if (url.startsWith("https://")) {
+    scheme = "https";
+    hostStart = 8;
+  } else {
+    throw new HttpError(400, "The request URL must be http: or https:", {
+      cause: new TypeError(`fromFetchRequest: unsupported request URL ${url.slice(0, 40)}`),
+    });
+  }
+  let pathStart = url.indexOf("/", hostStart);
+  if (pathStart === -1) pathStart = url.length;
+  let end = url.indexOf("#", pathStart);
+  if (end === -1) end = url.length;
+  const queryStart = url.indexOf("?", pathStart);
+  const hasQuery = queryStart !== -1 && queryStart < end;
+  const uri = pathStart === end ? "/" : url.slice(pathStart, hasQuery ? queryStart : end);
+  const queryString = hasQuery ? url.slice(queryStart + 1, end) : undefined;
+
+  // The host is serialized lower case; an IPv6 literal keeps its brackets, as in the Host header.
+  const host = url.slice(hostStart, pathStart);
+  const portColon = host.lastIndexOf(":");
+  const hasPort = portColon !== -1 && portColon > host.lastIndexOf("]");
+  const serverName = hasPort ? host.slice(0, portColon) : host;
+  // The serializer drops the scheme's default port (WHATWG URL §4.4), so none written means 80 or 443.
+  const serverPort = hasPort ? Number(host.slice(portColon + 1)) : scheme === "https" ? 443 : 80;
+
+  // Headers iterate with lower-case names and repeated fields already combined: ", " in general and, in
+  // undici (Node) and other runtimes following it, "; " for `cookie` (RFC 6265 §5.4 wants one cookie-string).
+  // Only `set-cookie` is yielded once per value, so it is joined here; `null` prototype keeps a header named
+  // `__proto__` as data.
+  const headers: Record<string, string> = Object.create(null);
+  request.headers.forEach((value, name) => {
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}${name === "cookie" ? "; " : ", "}${value}`;
+  });
+
+  return Object.freeze({
+    method: request.method,
+    uri,
+    queryString,
+    scheme,
+    protocol: "HTTP/1.1",
+    headers: Object.freeze(headers),
+    serverName,
+    serverPort,
+    remoteAddr: getRemoteAddr(request, info) ?? "",
+    body: requestBody(request, headers),
+  });
+}
+
+/**
+ * The request body as a lazy, one-shot `AsyncIterable`: `request.body` is not touched until a handler
+ * iterates it, and leaving the loop early cancels the stream so the runtime can stop receiving it.
+ */
+function requestBody(
+  request: globalThis.Request,
+  headers: Record<string, string>,
+): AsyncIterable<Uint8Array> | undefined {
+  const method = request.method;
+  // The fetch Request constructor refuses a body for GET and HEAD (Fetch §5.4, "new Request" step 34).
+  if (method === "GET" || method === "HEAD") return undefined;
+  // RFC 9110 §6.4.1: Content-Length or Transfer-Encoding signals a request body. Without either (HTTP/2,
+  // HTTP/3 or a Request built in code), only the stream itself can tell; reading the getter does not lock it.
+  if (
+    headers["content-length"] === undefined &&
+    headers["transfer-encoding"] === undefined &&
+    request.body === null
+  ) {
+    return undefined;
+  }
+  return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body) });
+}
+
+/** Reads a web stream without relying on it being async-iterable (it is not in Safari or older Workers). */
+async function* readStream<T>(stream: ReadableStream<T> | null): AsyncGenerator<T> {
+  if (stream === null) return;
+  const reader = stream.getReader();
+  let open = true;
+  try {
+    for (;;) {
+      const chunk = await reader.read().catch((error: unknown) => {
+        open = false;
+        throw error;
+      });
+      if (chunk.done) {
+        open = false;
+        return;
+      }
+      yield chunk.value;
+    }
+  } finally {
+    // The consumer left the loop early: cancelling tells the runtime the rest will never be read.
+    if (open) await reader.cancel();
+    reader.releaseLock();
+  }
+}
+
+// RFC 9110 §15.3.5, §15.3.6, §15.4.5: these statuses have no content, and the fetch Response constructor
+// refuses a body with them (Fetch §2.2.3 "null body status").
+const isNullBodyStatus = (status: number): boolean => status === 204 || status === 205 || status === 304;
+
+const encoder = new TextEncoder();
+
+/**
+ * Builds a fetch `Response` from a ringlet response. An array header value becomes one header line per
+ * element (`headers.append`), as `set-cookie` needs. A string body is sent as UTF-8 bytes, so the runtime
+ * adds no `content-type` of its own; streams and async iterables (a Node `Readable` included) become a
+ * pull-driven `ReadableStream` that cancels its source when the client goes away. HEAD requests and 204,
+ * 205 and 304 responses get no body and their source is cancelled. Throws a `TypeError` naming the key at
+ * fault for a response that breaks the SPEC or that fetch cannot express (a 1xx status).
+ *
+ * `onBodyError` hears of an error raised while the body streams, after the status was sent.
+ *
+ * @example
+ * toFetchResponse({ status: 200, headers: { "set-cookie": ["a=1", "b=2"] }, body: "ok" });
+ */
+export function toFetchResponse(
+  response: Response,
+  request?: Pick<Request, "method">,
+  onBodyError?: (error: unknown) => void,
+): globalThis.Response {
+  const problem = fetchResponseProblem(response);
+  if (problem !== undefined) throw new TypeError(problem);
+  const headers = new Headers();
+  const source = response.headers;
+  for (const name in source) {
+    const value = source[name]!;
+    if (typeof value === "string") headers.append(name, value);
+    else for (const line of value) headers.append(name, line);
+  }
+  const status = response.status;
+  const body = response.body;
+  if (body === undefined || body === null) return new globalThis.Response(null, { status, headers });
+  if (isNullBodyStatus(status) || request?.method === "HEAD") {
+    cancelBody(body, onBodyError);
+    return new globalThis.Response(null, { status, headers });
+  }
+  if (typeof body === "string") return new globalThis.Response(encoder.encode(body), { status, headers });
+  if (body instanceof Uint8Array) {
+    return new globalThis.Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+  }
+  return new globalThis.Response(bodyStream(body, onBodyError), { status, headers });
+}
+
+/** `responseProblem`, plus what fetch alone cannot send: a 1xx final status. */
+function fetchResponseProblem(response: Response): string | undefined {
+  const problem = responseProblem(response);
+  if (problem !== undefined || response.status >= 200) return problem;
+  return `response.status ${response.status} cannot be sent through fetch: a Response status must be 200 to 599 (Fetch §6.4)`;
+}
+
+type StreamingBody = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array | string>;
+
+/**
+ * A pull-driven byte stream over any streaming body: one chunk is read from the source per `pull`, so a slow
+ * client slows the source (backpressure), and `cancel` (the client went away) stops and cleans up the source.
+ */
+function bodyStream(body: StreamingBody, onBodyError?: (error: unknown) => void): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Uint8Array | string> | undefined;
+  const open = (): AsyncIterator<Uint8Array | string> =>
+    (iterator ??= Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : readStream(body));
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const source = open();
+        let chunk: Uint8Array;
+        try {
+          const next = await source.next();
+          if (next.done) {
+            controller.close();
+            return;
+          }
+          chunk = toBytes(next.value);
+        } catch (error) {
+          // The status line is already out: the runtime can only abort the connection. Stop the source
+          // (a no-op when it threw itself) and report why the body was cut short.
+          await source.return?.()?.catch(() => {});
+          onBodyError?.(error);
+          throw error;
+        }
+        controller.enqueue(chunk);
+      },
+      async cancel() {
+        await open().return?.();
+      },
+    },
+    // Nothing is read ahead of the client: the next chunk is pulled only when the last one was taken.
+    { highWaterMark: 0 },
+  );
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === "string") return encoder.encode(chunk);
+  throw new TypeError(
+    `response.body yielded a ${chunk === null ? "null" : typeof chunk} chunk; a streaming body must yield Uint8Array or string chunks`,
+  );
+}
+
+/** Stops a body that will not be sent, so the file, query or generator behind it is released. */
+function cancelBody(body: NonNullable<Response["body"]>, onBodyError?: (error: unknown) => void): void {
+  if (typeof body === "string" || body instanceof Uint8Array) return;
+  let done: unknown;
+  try {
+    if (typeof (body as { destroy?: unknown }).destroy === "function") {
+      (body as { destroy(): unknown }).destroy();
+    } else if (typeof (body as { cancel?: unknown }).cancel === "function") {
+      done = (body as ReadableStream).cancel();
+    } else {
+      done = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+    }
+  } catch (error) {
+    onBodyError?.(error);
+    return;
+  }
+  if (done instanceof Promise) done.catch((error: unknown) => onBodyError?.(error));
+}
