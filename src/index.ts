@@ -4,6 +4,15 @@
  */
 
 export {
+  type CookiesOptions,
+  type CookiesRequestKeys,
+  type CookiesResponseKeys,
+  cookiesRequest,
+  cookiesResponse,
+  wrapCookies,
+} from "./cookies/middleware.js";
+export { parseCookies, readCookie } from "./cookies/parse.js";
+export {
   type CookieAttributes,
   type CookiePriority,
   type CookieSpec,
@@ -30,6 +39,7 @@ export {
   notFound,
   redirect,
   response,
+  setCookie,
   status,
 } from "./core/response.js";
 export {

@@ -1,0 +1,123 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { cookiesRequest, cookiesResponse, wrapCookies } from "../../src/cookies/middleware.js";
+import type { Request, Response } from "../../src/core/types.js";
+
+function request(headers: Record<string, string> = {}): Request {
+  return Object.freeze({
+    method: "GET",
+    uri: "/",
+    queryString: undefined,
+    scheme: "http",
+    protocol: "HTTP/1.1",
+    headers: Object.freeze(headers),
+    serverName: "localhost",
+    serverPort: 80,
+    remoteAddr: "127.0.0.1",
+    body: undefined,
+  }) as Request;
+}
+
+describe("cookiesRequest", () => {
+  it("adds cookies parsed from the cookie header without touching the request", () => {
+    const req = request({ cookie: "a=1; b=x%20y; a=2" });
+    const out = cookiesRequest(req);
+    expect({ ...out.cookies }).toEqual({ a: "1", b: "x y" });
+    expect(out).not.toBe(req);
+    expect("cookies" in req).toBe(false);
+    expect({ ...cookiesRequest(request()).cookies }).toEqual({});
+  });
+
+  it("does not parse again when the request already has cookies", () => {
+    const req = { ...request({ cookie: "a=1" }), cookies: { already: "here" } };
+    expect(cookiesRequest(req)).toBe(req);
+  });
+});
+
+describe("cookiesResponse", () => {
+  it("turns response.cookies into set-cookie lines and removes the key", () => {
+    const out = cookiesResponse({
+      status: 200,
+      headers: { "content-type": "text/plain" },
+      body: "ok",
+      cookies: { a: "1", b: { value: "two words", path: "/", httpOnly: true } },
+    });
+    expect(out).toEqual({
+      status: 200,
+      headers: { "content-type": "text/plain", "set-cookie": ["a=1", "b=two%20words; Path=/; HttpOnly"] },
+      body: "ok",
+    });
+    expect("cookies" in out).toBe(false);
+  });
+
+  it("appends to set-cookie lines the response already has, in any letter case", () => {
+    const one = cookiesResponse({ status: 200, headers: { "set-cookie": "x=0" }, cookies: { a: "1" } });
+    expect(one.headers).toEqual({ "set-cookie": ["x=0", "a=1"] });
+    const many = cookiesResponse({
+      status: 200,
+      headers: { "Set-Cookie": ["x=0", "y=0"] },
+      cookies: { a: "1" },
+    });
+    expect(many.headers).toEqual({ "set-cookie": ["x=0", "y=0", "a=1"] });
+  });
+
+  it("sends a single cookie as a string header value", () => {
+    expect(cookiesResponse({ status: 200, headers: {}, cookies: { a: "1" } }).headers).toEqual({
+      "set-cookie": "a=1",
+    });
+  });
+
+  it("passes through a response without cookies, an empty cookies map and a missing response", () => {
+    const res: Response = { status: 204, headers: {} };
+    expect(cookiesResponse(res)).toBe(res);
+    expect(cookiesResponse({ status: 200, headers: {}, cookies: {} })).toEqual({ status: 200, headers: {} });
+    expect(cookiesResponse(undefined)).toBeUndefined();
+    expect(cookiesResponse(null)).toBeNull();
+  });
+
+  it("throws for a cookie that would break the header, naming it", () => {
+    expect(() => cookiesResponse({ status: 200, headers: {}, cookies: { sid: "a;b" } })).toThrow(
+      /Cookie "sid": value/,
+    );
+    expect(() =>
+      cookiesResponse({ status: 200, headers: {}, cookies: { sid: { value: "v", sameSite: "none" } } }),
+    ).toThrow(/Cookie "sid": sameSite "none" requires secure/);
+    expect(() => cookiesResponse({ status: 200, headers: {}, cookies: { "bad name": "v" } })).toThrow(
+      /"bad name"/,
+    );
+    expect(() =>
+      cookiesResponse({ status: 200, headers: {}, cookies: { sid: 5 as unknown as string } }),
+    ).toThrow(/Cookie "sid": value must be a string/);
+  });
+});
+
+describe("wrapCookies", () => {
+  it("gives the handler request.cookies and writes its response cookies (sync stays sync)", () => {
+    const app = wrapCookies((req) => ({
+      status: 200,
+      headers: {},
+      body: req.cookies.theme ?? "none",
+      cookies: { seen: "yes" },
+    }));
+    const out = app(request({ cookie: "theme=dark" }));
+    expect(out).not.toBeInstanceOf(Promise);
+    expect(out).toEqual({ status: 200, headers: { "set-cookie": "seen=yes" }, body: "dark" });
+  });
+
+  it("handles an async handler", async () => {
+    const app = wrapCookies(async () => ({ status: 200, headers: {}, cookies: { a: "1" } }));
+    await expect(app(request())).resolves.toEqual({ status: 200, headers: { "set-cookie": "a=1" } });
+  });
+
+  it("rejects unknown options at construction", () => {
+    expect(() => wrapCookies(() => ({ status: 200, headers: {} }), { decode: 1 } as never)).toThrow(
+      /wrapCookies: unknown option "decode"/,
+    );
+  });
+
+  it("types request.cookies for the handler", () => {
+    wrapCookies((req) => {
+      expectTypeOf(req.cookies).toEqualTypeOf<Readonly<Record<string, string>>>();
+      return { status: 200, headers: {} };
+    });
+  });
+});
