@@ -41,6 +41,7 @@ export {
   response,
   setCookie,
   status,
+  type WithHeaders,
 } from "./core/response.js";
 export {
   isResponseBody,

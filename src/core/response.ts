@@ -2,8 +2,15 @@
  * Response helpers in the spirit of Ring's `ring.util.response`: small functions that build a response map
  * or return a new one with one thing changed. None of them mutates its argument, so frozen maps are fine.
  */
+import { type CookieAttributes, serializeCookie } from "../cookies/serialize.js";
 import { isValidHeaderName, isValidHeaderValue } from "./response-check.js";
 import type { Response, ResponseBody, ResponseHeaders } from "./types.js";
+
+/**
+ * `R` with its headers widened to `ResponseHeaders`: what `header`, `contentType` and `setCookie` return, since
+ * they may change a header's value from a string to an array (or back). Other keys keep their types.
+ */
+export type WithHeaders<R extends Response> = Omit<R, "headers"> & { readonly headers: ResponseHeaders };
 
 /**
  * A 200 response with `body` and no headers, as Ring's `response`. No `content-type` is guessed: a body's
@@ -40,7 +47,11 @@ export function status<R extends Response>(res: R, code: number): R {
  * @example
  * header({ status: 200, headers: { "X-Id": "1" } }, "x-id", "2"); // headers: { "x-id": "2" }
  */
-export function header<R extends Response>(res: R, name: string, value: string | readonly string[]): R {
+export function header<R extends Response>(
+  res: R,
+  name: string,
+  value: string | readonly string[],
+): WithHeaders<R> {
   const key = checkedName("header", name);
   checkValue("header", key, value);
   return { ...res, headers: withHeader(res.headers, key, value) };
@@ -69,7 +80,7 @@ export function getHeader(res: Response, name: string): string | readonly string
  * @example
  * contentType(response("{}"), "application/json");
  */
-export function contentType<R extends Response>(res: R, type: string): R {
+export function contentType<R extends Response>(res: R, type: string): WithHeaders<R> {
   return header(res, "content-type", type);
 }
 
@@ -111,6 +122,36 @@ export function notFound(body?: ResponseBody): Response {
 export function created(url: string, body?: ResponseBody): Response {
   checkLocation("created", url);
   return { status: 201, headers: { location: url }, body };
+}
+
+/**
+ * A copy of `res` with one more `set-cookie` line. Existing `set-cookie` lines (under any spelling of the
+ * name) are kept, and the header becomes an array so each cookie is sent on its own line (RFC 6265 §3:
+ * cookies must not be folded into one line). The line is built by `serializeCookie`, which throws a
+ * `TypeError` for an invalid name, value or attribute.
+ *
+ * @example
+ * setCookie(response("ok"), "theme", "dark", { path: "/", httpOnly: true });
+ * // headers: { "set-cookie": ["theme=dark; Path=/; HttpOnly"] }
+ */
+export function setCookie<R extends Response>(
+  res: R,
+  name: string,
+  value: string,
+  attrs?: CookieAttributes,
+): WithHeaders<R> {
+  const line = serializeCookie(name, value, attrs);
+  const lines: string[] = [];
+  const headers = res.headers;
+  for (const k in headers) {
+    if (k.length === 10 && Object.hasOwn(headers, k) && k.toLowerCase() === "set-cookie") {
+      const existing = headers[k]!;
+      if (typeof existing === "string") lines.push(existing);
+      else lines.push(...existing);
+    }
+  }
+  lines.push(line);
+  return { ...res, headers: withHeader(headers, "set-cookie", lines) };
 }
 
 /** `headers` with `key` (lower case) set, dropping every other spelling of it; `headers` is not touched. */
