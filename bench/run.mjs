@@ -1,0 +1,340 @@
+// `npm run bench`: the HTTP benchmarks of issues 2 and 3. For each target it starts the server pinned
+// to one core, checks its answers, warms it up, loads it with wrk pinned to the other core, and prints
+// the median requests/s and p99 of interleaved rounds with ratios to baselines measured in the same run.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startServer } from "./server-process.mjs";
+import { SUITES } from "./suites.mjs";
+import { runWrk, wrkProblems } from "./wrk.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const USAGE = `usage: npm run bench -- [options]
+  --suite <name>             http, session, all (both) or self-check, which proves that wrong
+                             answers make a run fail (default: all)
+  --duration <s>             seconds of measurement per target and round (default: 10)
+  --warmup <s>               seconds of warm-up load before each measurement (default: 3)
+  --connections <n>          wrk connections (default: 32)
+  --threads <n>              wrk threads for the http suite (default: 1; the session suite always uses
+                             one thread per connection, so that each connection has its own session)
+  --rounds <n>               interleaved rounds; the median is reported (default: 2)
+  --only <id,id,...>         run only these targets (ids from bench/suites.mjs)
+  --server-cpu <n>           core the server is pinned to (default: 0)
+  --wrk-cpu <n>              core wrk is pinned to (default: 1)
+  --no-build                 do not rebuild dist/ even when src/ is newer
+  --json <file>              also write every measurement to <file>`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      suite: { type: "string", default: "all" },
+      duration: { type: "string", default: "10" },
+      warmup: { type: "string", default: "3" },
+      connections: { type: "string", default: "32" },
+      threads: { type: "string", default: "1" },
+      rounds: { type: "string", default: "2" },
+      only: { type: "string" },
+      "server-cpu": { type: "string", default: "0" },
+      "wrk-cpu": { type: "string", default: "1" },
+      "no-build": { type: "boolean", default: false },
+      json: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name, min) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer ≥ ${min}, got ${values[name]}`);
+    return n;
+  };
+  const suites = values.suite === "all" ? ["http", "session"] : [values.suite];
+  for (const s of suites) {
+    if (!(s in SUITES))
+      throw new Error(`--suite must be http, session, all or self-check, got ${values.suite}`);
+  }
+  const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((s) => s.trim()));
+  if (only !== undefined) {
+    const known = new Set(suites.flatMap((s) => SUITES[s].targets.map((t) => t.id)));
+    const unknown = [...only].filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new Error(`--only: unknown target(s) ${unknown.join(", ")}`);
+  }
+  return {
+    suites,
+    only,
+    duration: int("duration", 1),
+    warmup: int("warmup", 0),
+    connections: int("connections", 1),
+    threads: int("threads", 1),
+    rounds: int("rounds", 1),
+    serverCpu: int("server-cpu", 0),
+    wrkCpu: int("wrk-cpu", 0),
+    build: !values["no-build"],
+    json: values.json,
+  };
+}
+
+function requireTools() {
+  for (const [tool, hint] of [
+    ["wrk", "install it with: apt-get update && apt-get install -y wrk"],
+    ["taskset", "it is part of util-linux"],
+  ]) {
+    const probe = spawnSync("sh", ["-c", `command -v ${tool}`]);
+    if (probe.status !== 0) throw new Error(`${tool} is not installed; ${hint}`);
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ once when a needed file is missing or older than src/ (ringlet servers import dist/).
+ * Returns why the ringlet targets cannot run, or undefined when they can.
+ */
+function ensureBuilt(needs, build) {
+  if (needs.length === 0) return undefined;
+  const paths = needs.map((file) => join(ROOT, file));
+  const stale =
+    paths.some((p) => !existsSync(p)) ||
+    newestMtime(join(ROOT, "src")) > Math.min(...paths.map((p) => statSync(p).mtimeMs));
+  if (!stale) return undefined;
+  if (!build) return paths.every((p) => existsSync(p)) ? undefined : "dist/ is not built (--no-build)";
+  console.log("dist/ is missing or older than src/: npm run build");
+  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  return result.status === 0 ? undefined : "npm run build failed (see above)";
+}
+
+/** One request sequence through fetch, before any load: the target must answer what the suite expects. */
+async function checkTarget(target, url) {
+  if (target.kind === "hello") {
+    const res = await fetch(`${url}/hello`);
+    const body = await res.text();
+    if (res.status !== 200 || body !== "hello world") {
+      throw new Error(`GET /hello answered ${res.status} ${JSON.stringify(body.slice(0, 80))}`);
+    }
+    return {};
+  }
+  let cookie;
+  let cookieBytes = 0;
+  for (let n = 0; n < 3; n++) {
+    const res = await fetch(`${url}/counter`, { headers: cookie === undefined ? {} : { cookie } });
+    const body = await res.text();
+    if (res.status !== 200 || body !== `count=${n}`) {
+      throw new Error(`GET /counter #${n + 1} answered ${res.status} ${JSON.stringify(body.slice(0, 80))}`);
+    }
+    const lines = res.headers.getSetCookie();
+    // bench/check.lua sees only the last Set-Cookie line of a response.
+    if (lines.length > 1) throw new Error(`GET /counter sent ${lines.length} Set-Cookie lines, expected one`);
+    if (lines.length === 1) {
+      cookie = lines[0].split(";")[0];
+      cookieBytes = Math.max(cookieBytes, cookie.length);
+    }
+  }
+  if (cookie === undefined) throw new Error("GET /counter never sent a Set-Cookie line");
+  return { cookieBytes };
+}
+
+/** Starts, checks, warms up, measures and stops one target. Throws with a reason when it must not count. */
+async function measure(suite, target, opts) {
+  const server = await startServer(target.file, { cpu: opts.serverCpu });
+  try {
+    const info = await checkTarget(target, server.url);
+    const path = target.kind === "hello" ? "/hello" : "/counter";
+    const checked = target.checkScript ?? suite.checkScript;
+    const wrkOptions = {
+      cpu: opts.wrkCpu,
+      connections: opts.connections,
+      threads: checked ? opts.connections : opts.threads,
+      checkMode: checked ? target.kind : undefined,
+    };
+    for (const [phase, duration] of [
+      ["warm-up", opts.warmup],
+      ["run", opts.duration],
+    ]) {
+      if (duration === 0) continue;
+      const result = await runWrk(`${server.url}${path}`, { ...wrkOptions, duration });
+      const problems = wrkProblems(result, { checked });
+      if (result.exitCode !== 0) problems.push(`wrk exited with ${result.exitCode}`);
+      if (problems.length > 0) {
+        throw new Error(`${phase}: ${problems.join("; ")}\n--- wrk ---\n${result.text.trim()}`);
+      }
+      if (phase === "run")
+        return { ...info, requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms };
+    }
+    throw new Error("unreachable");
+  } finally {
+    await server.stop();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+async function runSuite(name, opts) {
+  const suite = SUITES[name];
+  const targets = suite.targets.filter((t) => opts.only === undefined || opts.only.has(t.id));
+  const unbuilt = ensureBuilt([...new Set(targets.flatMap((t) => t.needs ?? []))], opts.build);
+  const runs = new Map(targets.map((t) => [t.id, []]));
+  const failures = new Map();
+  const info = new Map();
+  for (const t of targets) {
+    const missing = (t.needs ?? []).filter((file) => !existsSync(join(ROOT, file)));
+    if (t.needs !== undefined && unbuilt !== undefined) failures.set(t.id, unbuilt);
+    else if (missing.length > 0)
+      failures.set(t.id, `not built: ${missing.join(", ")} (is its entry written yet?)`);
+    if (failures.has(t.id)) console.error(`!!! FAIL ${name}/${t.id}: ${failures.get(t.id)}`);
+  }
+  console.log(`\n## ${name}: ${suite.title}`);
+  for (let round = 0; round < opts.rounds; round++) {
+    // Each round starts one target later, so no target is always measured first or last.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const target of order) {
+      if (failures.has(target.id)) continue;
+      process.stdout.write(`round ${round + 1}/${opts.rounds} ${target.label.padEnd(36)} `);
+      try {
+        const result = await measure(suite, target, opts);
+        runs.get(target.id).push(result);
+        info.set(target.id, result);
+        console.log(
+          `${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2)} ms`,
+        );
+      } catch (error) {
+        failures.set(target.id, error.message);
+        console.log("FAILED");
+        // In the self-check a failure is the expected outcome: its first line is enough.
+        const message = suite.expectFailure ? error.message.split("\n")[0] : error.message;
+        console.error(`\n!!! FAIL ${name}/${target.id}: ${message}\n`);
+      }
+    }
+  }
+  const summary = targets.map((t) => {
+    const rs = runs.get(t.id);
+    return {
+      ...t,
+      failure: failures.get(t.id),
+      runs: rs.map((r) => r.requestsPerSecond),
+      requestsPerSecond: rs.length > 0 ? median(rs.map((r) => r.requestsPerSecond)) : undefined,
+      p99Ms: rs.length > 0 ? median(rs.map((r) => r.p99Ms)) : undefined,
+      cookieBytes: info.get(t.id)?.cookieBytes,
+    };
+  });
+  return { name, suite, summary };
+}
+
+function ratio(summary, id, against) {
+  const a = summary.find((t) => t.id === id)?.requestsPerSecond;
+  const b = summary.find((t) => t.id === against)?.requestsPerSecond;
+  return a === undefined || b === undefined ? undefined : a / b;
+}
+
+function printTable({ suite, summary }) {
+  const counters = summary.some((t) => t.kind === "counter");
+  const head = ["target", "req/s", "p99 ms", ...suite.ratios.map((r) => r.header)];
+  if (counters) head.push("cookie bytes");
+  head.push("req/s per round");
+  const rows = summary.map((t) => {
+    if (t.requestsPerSecond === undefined || t.failure !== undefined) {
+      return [t.label, "FAILED", "", ...suite.ratios.map(() => ""), ...(counters ? [""] : []), ""];
+    }
+    const ratios = suite.ratios.map((r) => {
+      const x = ratio(summary, t.id, r.against);
+      return x === undefined ? "" : `${x.toFixed(2)}×`;
+    });
+    return [
+      t.label,
+      t.requestsPerSecond.toFixed(0),
+      t.p99Ms.toFixed(2),
+      ...ratios,
+      ...(counters ? [t.cookieBytes === undefined ? "" : String(t.cookieBytes)] : []),
+      t.runs.map((x) => x.toFixed(0)).join(", "),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  console.log(`\n${line(head)}`);
+  console.log(
+    `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+  );
+  for (const row of rows) console.log(line(row));
+  console.log("");
+  for (const goal of suite.goals) {
+    const label = (id) => suite.targets.find((t) => t.id === id)?.label ?? id;
+    const x = ratio(summary, goal.target, goal.against);
+    const verdict = x === undefined ? "not measured" : x >= goal.atLeast ? "met" : "NOT MET";
+    const value = x === undefined ? "" : `: ${x.toFixed(2)}×`;
+    console.log(`goal: ${label(goal.target)} ≥ ${goal.atLeast}× ${label(goal.against)}${value}, ${verdict}`);
+  }
+}
+
+function wrkVersion() {
+  const out = spawnSync("wrk", ["--version"], { encoding: "utf8" });
+  return /wrk (\S+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? "unknown";
+}
+
+async function main() {
+  const opts = options();
+  requireTools();
+  const started = new Date();
+  const load = loadavg()[0].toFixed(2);
+  console.log(
+    `# ringlet bench ${started.toISOString()}\n` +
+      `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, wrk ${wrkVersion()}\n` +
+      `server on cpu ${opts.serverCpu}, wrk on cpu ${opts.wrkCpu}; ${opts.connections} connections, ` +
+      `${opts.warmup} s warm-up + ${opts.duration} s per target, ${opts.rounds} interleaved round(s), median shown\n` +
+      `load average at start: ${load}`,
+  );
+  const results = [];
+  for (const name of opts.suites) {
+    const result = await runSuite(name, opts);
+    printTable(result);
+    results.push(result);
+  }
+  console.log(`\nload average at end: ${loadavg()[0].toFixed(2)} (other work on the machine adds noise)`);
+  if (opts.json !== undefined) {
+    const data = results.map(({ name, summary }) => ({ suite: name, summary }));
+    writeFileSync(
+      opts.json,
+      `${JSON.stringify({ date: started, node: process.version, opts: { ...opts, only: undefined }, results: data }, null, 2)}\n`,
+    );
+  }
+  const failed = results
+    .filter((r) => !r.suite.expectFailure)
+    .flatMap((r) => r.summary.filter((t) => t.failure !== undefined).map((t) => `${r.name}/${t.id}`));
+  const missed = results
+    .filter((r) => r.suite.expectFailure)
+    .flatMap((r) => r.summary.filter((t) => t.failure === undefined).map((t) => `${r.name}/${t.id}`));
+  if (missed.length > 0) {
+    console.error(`\n!!! the checks MISSED wrong answers from: ${missed.join(", ")}`);
+    process.exitCode = 1;
+  } else if (results.some((r) => r.suite.expectFailure)) {
+    console.log("\nself-check passed: every deliberately wrong target was caught");
+  }
+  if (failed.length > 0) {
+    console.error(
+      `\n!!! ${failed.length} target(s) FAILED: ${failed.join(", ")}; their numbers are not reported`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,75 @@
+// The two benchmark suites: what each target serves, which target is the baseline of each ratio,
+// and the goals from issues 2 and 3. One server file per target lives in bench/servers/.
+
+/**
+ * @typedef {object} Target
+ * @property {string} id        unique within its suite
+ * @property {string} label     shown in the table
+ * @property {string} file      the server, in bench/servers/
+ * @property {"hello" | "counter"} kind  GET /hello → "hello world", or GET /counter → "count=<n>"
+ * @property {string[]} [needs] built files of the package it imports (dist/…)
+ * @property {boolean} [checkScript] overrides the suite's choice of running bench/check.lua
+ */
+
+const hello = (id, label, file, needs) => ({ id, label, file, kind: "hello", needs });
+const counter = (id, label, file, needs) => ({ id, label, file, kind: "counter", needs });
+
+const RINGLET_NODE = ["dist/node.js"];
+const RINGLET_SESSION = ["dist/node.js", "dist/session.js"];
+
+/** The suites, by the name given to `--suite`. */
+export const SUITES = {
+  http: {
+    title: "GET /hello (issue 2)",
+    // Plain wrk (no Lua): the body of every target is checked once before it is measured, and wrk
+    // counts socket errors and non-2xx responses during the run.
+    checkScript: false,
+    targets: [
+      hello("raw-node", "raw node:http", "raw-node.mjs"),
+      hello("ringlet-node", "ringlet/node", "ringlet-node.mjs", RINGLET_NODE),
+      hello("fastify", "fastify", "fastify.mjs"),
+      hello("hono", "hono (@hono/node-server)", "hono.mjs"),
+      hello("express", "express", "express.mjs"),
+    ],
+    ratios: [{ against: "raw-node", header: "× raw node:http" }],
+    goals: [{ target: "ringlet-node", against: "raw-node", atLeast: 0.95 }],
+  },
+  session: {
+    title: "GET /counter, one session cookie re-sent on every request (issue 3)",
+    // bench/check.lua on every target (raw /hello included, so the load generator is the same):
+    // one wrk thread per connection, each thread one session, every response checked.
+    checkScript: true,
+    targets: [
+      hello("raw-node", "raw node:http /hello", "raw-node.mjs"),
+      counter("raw-node-map", "raw node:http + Map", "raw-node-map.mjs"),
+      counter("ringlet-memory", "ringlet memoryStore", "ringlet-memory.mjs", RINGLET_SESSION),
+      counter("ringlet-cookie", "ringlet cookieStore", "ringlet-cookie.mjs", RINGLET_SESSION),
+      counter("express-session", "express + express-session", "express-session.mjs"),
+      counter("fastify-session", "fastify + @fastify/session", "fastify-session.mjs"),
+      counter("fastify-secure-session", "fastify + @fastify/secure-session", "fastify-secure-session.mjs"),
+      counter("iron-session", "iron-session (node:http)", "iron-session.mjs"),
+      counter("koa-session", "koa + koa-session", "koa-session.mjs"),
+      counter("raw-node-aes", "raw node:http + AES-256-GCM", "raw-node-aes.mjs"),
+    ],
+    ratios: [
+      { against: "raw-node", header: "× raw /hello" },
+      { against: "raw-node-map", header: "× raw + Map" },
+    ],
+    goals: [
+      { target: "ringlet-memory", against: "raw-node-map", atLeast: 0.8 },
+      { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.2 },
+    ],
+  },
+  "self-check": {
+    title: "the checks themselves: every target here is wrong on purpose and must FAIL",
+    checkScript: true,
+    expectFailure: true,
+    targets: [
+      { ...hello("flaky-hello-wrk", "500 once in 200 (plain wrk)", "flaky-hello.mjs"), checkScript: false },
+      hello("flaky-hello-lua", "500 once in 200 (check.lua)", "flaky-hello.mjs"),
+      counter("lossy-counter", "counter losing an update (check.lua)", "lossy-counter.mjs"),
+    ],
+    ratios: [],
+    goals: [],
+  },
+};
