@@ -8,6 +8,7 @@ import { HttpError } from "../core/http-error.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
+import { hasValidPercentEncoding } from "./request-target.js";
 
 export type { OnError } from "./error-response.js";
 
@@ -140,8 +141,8 @@ export const defaultRemoteAddr: GetRemoteAddr = (request, info) => {
 
 /**
  * Builds the ringlet request map for a fetch `Request`. `info` is the runtime's second `fetch` argument,
- * read by `getRemoteAddr` for `remoteAddr` (`""` when it gives none). Throws an `HttpError` 400 for a URL that
- * is not `http:` or `https:`.
+ * read by `getRemoteAddr` for `remoteAddr` (`""` when it gives none). Throws an `HttpError` 400 (its message
+ * not exposed) for a URL that is not `http:` or `https:` or a path with a malformed `%` escape.
  *
  * @example
  * const request = fromFetchRequest(new Request("http://localhost:8000/a%20b?x=1"));
@@ -166,8 +167,8 @@ export function fromFetchRequest(
     scheme = "https";
     hostStart = 8;
   } else {
-    throw new HttpError(400, "The request URL must be http: or https:", {
-      cause: new TypeError(`fromFetchRequest: unsupported request URL ${url.slice(0, 40)}`),
+    throw new HttpError(400, `Unsupported request URL scheme in ${JSON.stringify(url.slice(0, 40))}`, {
+      expose: false,
     });
   }
   let pathStart = url.indexOf("/", hostStart);
@@ -178,6 +179,16 @@ export function fromFetchRequest(
   const hasQuery = queryStart !== -1 && queryStart < end;
   const uri = pathStart === end ? "/" : url.slice(pathStart, hasQuery ? queryStart : end);
   const queryString = hasQuery ? url.slice(queryStart + 1, end) : undefined;
+  // RFC 3986 §2.1, checked as the Node adapter does, so one application sees the same paths on both.
+  if (uri.indexOf("%") !== -1 && !hasValidPercentEncoding(uri)) {
+    throw new HttpError(
+      400,
+      `Malformed percent-encoding in request path ${JSON.stringify(uri.slice(0, 200))}`,
+      {
+        expose: false,
+      },
+    );
+  }
 
   // The host is serialized lower case; an IPv6 literal keeps its brackets, as in the Host header.
   const host = url.slice(hostStart, pathStart);
@@ -222,14 +233,13 @@ function requestBody(
   const method = request.method;
   // The fetch Request constructor refuses a body for GET and HEAD (Fetch §5.4, "new Request" step 34).
   if (method === "GET" || method === "HEAD") return undefined;
-  // RFC 9110 §6.4.1: Content-Length or Transfer-Encoding signals a request body. Without either (HTTP/2,
-  // HTTP/3 or a Request built in code), only the stream itself can tell; reading the getter does not lock it.
-  if (
-    headers["content-length"] === undefined &&
-    headers["transfer-encoding"] === undefined &&
-    request.body === null
-  ) {
-    return undefined;
+  // RFC 9112 §6.3: Content-Length or Transfer-Encoding says whether there is content; "0" means none, as in
+  // the Node adapter. Without either (HTTP/2, HTTP/3 or a Request built in code), only the stream can tell;
+  // reading the getter neither reads nor locks it.
+  const length = headers["content-length"];
+  if (headers["transfer-encoding"] === undefined) {
+    if (length === "0") return undefined;
+    if (length === undefined && request.body === null) return undefined;
   }
   return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body) });
 }
