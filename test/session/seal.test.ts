@@ -1,0 +1,200 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeBase64url, encodeBase64url } from "../../src/core/base64url.js";
+import {
+  type CryptoBackend,
+  type DerivedKey,
+  nodeCryptoBackend,
+  webCryptoBackend,
+} from "../../src/session/crypto-backend.js";
+import { open, SEAL_OVERHEAD_BYTES, SEAL_VERSION, seal, sealedLength } from "../../src/session/seal.js";
+
+const node = nodeCryptoBackend()!;
+const web = webCryptoBackend();
+const backends: [string, CryptoBackend][] = [
+  ["node:crypto", node],
+  ["WebCrypto", web],
+];
+const secretA = new Uint8Array(32).map((_, i) => i + 1);
+const secretB = new Uint8Array(32).map((_, i) => 200 - i);
+const utf8 = new TextEncoder();
+const ISSUED = 1_700_000_000;
+
+// node:crypto hands back Buffers; compare bytes, not classes.
+const plain = (result: unknown) =>
+  result !== null && typeof result === "object" && "payload" in result
+    ? { ...result, payload: Uint8Array.from(result.payload as Uint8Array) }
+    : result;
+
+describe("crypto backends", () => {
+  it("node:crypto is found at run time here, and its results are plain values", () => {
+    expect(node.name).toBe("node");
+    const key = node.deriveKey(secretA);
+    expect(key).not.toBeInstanceOf(Promise);
+    expect(seal(node, key as DerivedKey, utf8.encode("{}"), ISSUED)).toBeTypeOf("string");
+  });
+
+  it("derive the same key id from the same secret, a different one from another secret", async () => {
+    const [a1, a2, b] = [
+      await web.deriveKey(secretA),
+      node.deriveKey(secretA) as DerivedKey,
+      await web.deriveKey(secretB),
+    ];
+    expect(a1.id).toEqual(a2.id);
+    expect(a1.id).toHaveLength(4);
+    expect(b.id).not.toEqual(a1.id);
+  });
+
+  it("hand out a fresh nonce for every seal, across pool refills", () => {
+    for (const [, backend] of backends) {
+      const seen = new Set<string>();
+      const out = new Uint8Array(12);
+      for (let i = 0; i < 1500; i++) {
+        backend.nonce(out, 0);
+        seen.add(encodeBase64url(out));
+      }
+      expect(seen.size).toBe(1500);
+    }
+  });
+});
+
+describe.each(backends)("seal and open (%s)", (_name, backend) => {
+  it("round-trips any payload and its issued-at time", async () => {
+    const key = await backend.deriveKey(secretA);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(2 ** 32 - 1), async (payload, issuedAt) => {
+        const text = await seal(backend, key, payload, issuedAt);
+        expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(text).toHaveLength(sealedLength(payload.length));
+        expect(plain(await open(backend, [key], text))).toEqual({ payload, issuedAt, key });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("seals the same payload differently each time (random nonce)", async () => {
+    const key = await backend.deriveKey(secretA);
+    const payload = utf8.encode('{"count":1}');
+    const first = await seal(backend, key, payload, ISSUED);
+    const second = await seal(backend, key, payload, ISSUED);
+    expect(first).not.toBe(second);
+  });
+
+  it("lays the bytes out as version, key id, nonce, ciphertext, tag", async () => {
+    const key = await backend.deriveKey(secretA);
+    const bytes = decodeBase64url(await seal(backend, key, utf8.encode("hello"), ISSUED))!;
+    expect(bytes).toHaveLength(SEAL_OVERHEAD_BYTES + 5);
+    expect(SEAL_OVERHEAD_BYTES).toBe(1 + 4 + 12 + 4 + 16);
+    expect(bytes[0]).toBe(SEAL_VERSION);
+    expect(bytes.subarray(1, 5)).toEqual(key.id);
+    // The payload and the time are encrypted: neither appears in clear.
+    expect(new TextDecoder().decode(bytes)).not.toContain("hello");
+  });
+
+  it("rejects a seal with any single bit flipped, saying why", async () => {
+    const key = await backend.deriveKey(secretA);
+    const bytes = decodeBase64url(await seal(backend, key, utf8.encode('{"user":"ada"}'), ISSUED))!;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(bytes.length * 8 - 1), async (bit) => {
+        const flipped = bytes.slice();
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        const result = await open(backend, [key], encodeBase64url(flipped));
+        expect(result).toHaveProperty("rejected");
+        const reason = (result as { rejected: string }).rejected;
+        if (bit < 8) expect(reason).toMatch(/^unknown seal version \d+$/);
+        else if (bit < 40)
+          expect(reason).toBe("sealed with an unknown key (not the secret or a previous secret)");
+        else expect(reason).toBe("authentication failed (tampered, truncated or sealed with another key)");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("rejects every truncation of a seal", async () => {
+    const key = await backend.deriveKey(secretA);
+    const text = await seal(backend, key, utf8.encode('{"user":"ada"}'), ISSUED);
+    for (let length = 0; length < text.length; length++) {
+      const result = await open(backend, [key], text.slice(0, length));
+      expect(result, `length ${length}`).toHaveProperty("rejected");
+    }
+  });
+
+  it("rejects a seal under another key, and a key that only shares the id", async () => {
+    const keyA = await backend.deriveKey(secretA);
+    const keyB = await backend.deriveKey(secretB);
+    const text = await seal(backend, keyA, utf8.encode("{}"), ISSUED);
+    expect(await open(backend, [keyB], text)).toEqual({
+      rejected: "sealed with an unknown key (not the secret or a previous secret)",
+    });
+    const impostor: DerivedKey = { key: keyB.key, id: keyA.id };
+    expect(await open(backend, [impostor], text)).toEqual({
+      rejected: "authentication failed (tampered, truncated or sealed with another key)",
+    });
+    // With both, the one that verifies wins whatever the order.
+    expect(await open(backend, [impostor, keyA], text)).toHaveProperty("key", keyA);
+  });
+
+  it("authenticates the key id: a seal relabelled with another id fails even under the right key", async () => {
+    const key = await backend.deriveKey(secretA);
+    const bytes = decodeBase64url(await seal(backend, key, utf8.encode("{}"), ISSUED))!;
+    const otherId = new Uint8Array([9, 9, 9, 9]);
+    bytes.set(otherId, 1);
+    expect(await open(backend, [{ key: key.key, id: otherId }], encodeBase64url(bytes))).toEqual({
+      rejected: "authentication failed (tampered, truncated or sealed with another key)",
+    });
+  });
+
+  it("opens with the matching key among several", async () => {
+    const keyA = await backend.deriveKey(secretA);
+    const keyB = await backend.deriveKey(secretB);
+    const text = await seal(backend, keyB, utf8.encode("{}"), ISSUED);
+    expect(await open(backend, [keyA, keyB], text)).toHaveProperty("key", keyB);
+  });
+
+  it("rejects empty text, bad encodings, short values and unknown versions", async () => {
+    const key = await backend.deriveKey(secretA);
+    const text = await seal(backend, key, utf8.encode("{}"), ISSUED);
+    expect(await open(backend, [key], "")).toEqual({ rejected: "empty sealed value" });
+    for (const bad of [`${text}=`, `${text.slice(0, -1)}+`, ` ${text}`, "a"]) {
+      expect(await open(backend, [key], bad)).toEqual({
+        rejected: "sealed value is not canonical base64url",
+      });
+    }
+    expect(await open(backend, [key], "AAAA")).toEqual({
+      rejected: "sealed value is 3 bytes, shorter than the 37 of any seal",
+    });
+    const v2 = decodeBase64url(text)!;
+    v2[0] = 2;
+    expect(await open(backend, [key], encodeBase64url(v2))).toEqual({ rejected: "unknown seal version 2" });
+  });
+
+  it("never throws on arbitrary text", async () => {
+    const key = await backend.deriveKey(secretA);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 120 }), async (text) => {
+        expect(await open(backend, [key], text)).toHaveProperty("rejected");
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("the two backends interoperate", () => {
+  it("what one seals, the other opens", async () => {
+    const keyNode = node.deriveKey(secretA) as DerivedKey;
+    const keyWeb = await web.deriveKey(secretA);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (payload) => {
+        const fromNode = seal(node, keyNode, payload, ISSUED) as string;
+        expect(plain(await open(web, [keyWeb], fromNode))).toEqual({
+          payload,
+          issuedAt: ISSUED,
+          key: keyWeb,
+        });
+        const fromWeb = await seal(web, keyWeb, payload, ISSUED);
+        expect(plain(open(node, [keyNode], fromWeb))).toEqual({ payload, issuedAt: ISSUED, key: keyNode });
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
