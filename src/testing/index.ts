@@ -3,6 +3,9 @@
  * real cookie jar, fast-check arbitraries and a conformance check for session stores. docs/testing.md shows them.
  */
 
+// fast-check is a peer dependency of this entry only (optional for the package, so production installs of
+// `ringlet` do not pull it in): install it beside ringlet to use `ringlet/testing`.
+export * as arbitraries from "./arbitraries.js";
 export {
   encodeFields,
   type Fields,
