@@ -5,4 +5,5 @@
 
 export { CookieTooLargeError, SessionStoreError } from "./errors.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
+export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";

@@ -1,0 +1,162 @@
+/**
+ * `memoryStore`: sessions in a `Map` in this process (Ring's `memory-store`), bounded by an idle time-to-live
+ * and a maximum number of sessions, least recently used first out. For one process; use a shared store
+ * (Redis, the cookie store) when several processes serve the same users.
+ */
+import { z } from "zod";
+import { isSessionKeyShape, newSessionKey } from "./keys.js";
+import { parseOptions } from "./parse-options.js";
+import { readSnapshot, type Snapshot, snapshot } from "./snapshot.js";
+import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
+
+/** Options of `memoryStore`, each with its default. */
+export interface MemoryStoreOptions {
+  /** Idle time-to-live in seconds: a session not read or written for this long reads as absent. Default 86 400 (24 h). */
+  maxAge?: number;
+  /** The most sessions held; past it the least recently used one is dropped. Default 10 000. */
+  maxEntries?: number;
+  /** Seconds between sweeps of expired sessions; `0` sweeps only on `size`. Default 60. */
+  sweepInterval?: number;
+  /** The clock, in milliseconds (tests inject one). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A memory store: a `SessionStore` whose methods all answer synchronously, plus housekeeping. */
+export interface MemoryStore<Data extends SessionData = SessionData> extends SessionStore<Data> {
+  readSession(key: string, context?: StoreReadContext): Data | undefined;
+  writeSession(key: string | undefined, data: Data): string;
+  deleteSession(key: string): void;
+  /** Live sessions (expired ones are swept first). */
+  readonly size: number;
+  /** Forget every session (and stop the sweep timer until the next write). */
+  clear(): void;
+}
+
+const optionsSchema = z.strictObject({
+  maxAge: z.number().int().positive().optional(),
+  maxEntries: z.number().int().positive().optional(),
+  sweepInterval: z.number().nonnegative().finite().optional(),
+  now: z.custom<() => number>((value) => typeof value === "function", "must be a function").optional(),
+});
+
+interface Entry {
+  stored: Snapshot<SessionData>;
+  expires: number;
+}
+
+interface Timer {
+  unref?: () => void;
+}
+
+/**
+ * A store that keeps sessions in memory.
+ *
+ * - Keys are `newSessionKey()` values (256 random bits, base64url); anything else reads as absent.
+ * - `writeSession` keeps the key on update while that session is alive; a key that is unknown or expired (for
+ *   instance deleted by a concurrent logout) gets a new key, so a deleted key never comes back to life.
+ * - Data is copied on write (see `snapshot`): plain data is frozen and shared with readers, other values are
+ *   cloned on every read.
+ * - Reads and writes refresh the idle time-to-live and move the session to the back of the LRU order.
+ * - The sweep timer runs only while sessions are held and never keeps the process alive.
+ *
+ * @example
+ * const store = memoryStore({ maxAge: 2 * 3600, maxEntries: 50_000 });
+ * const app = wrapSession(handler, { store });
+ */
+export function memoryStore<Data extends SessionData = SessionData>(
+  options: MemoryStoreOptions = {},
+): MemoryStore<Data> {
+  const parsed = parseOptions("memoryStore", optionsSchema, options);
+  const ttl = (parsed.maxAge ?? 86_400) * 1000;
+  const maxEntries = parsed.maxEntries ?? 10_000;
+  const sweepEvery = (parsed.sweepInterval ?? 60) * 1000;
+  const now = parsed.now ?? Date.now;
+  // Insertion order is least recently used first, and since every touch re-inserts with `now + ttl`, also
+  // soonest expiry first: a sweep stops at the first live entry and eviction drops the first one.
+  const sessions = new Map<string, Entry>();
+  let timer: unknown;
+
+  const sweep = (): void => {
+    const time = now();
+    for (const [key, entry] of sessions) {
+      if (entry.expires > time) break;
+      sessions.delete(key);
+    }
+    if (sessions.size === 0) stopTimer();
+  };
+
+  const startTimer = (): void => {
+    if (timer !== undefined || sweepEvery === 0) return;
+    timer = setInterval(sweep, sweepEvery);
+    // The sweep must not keep the process alive: Node and Bun timers have unref(), Deno has Deno.unrefTimer.
+    if (typeof (timer as Timer).unref === "function") (timer as Timer).unref!();
+    else (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno?.unrefTimer?.(timer);
+  };
+
+  const stopTimer = (): void => {
+    if (timer === undefined) return;
+    clearInterval(timer as Parameters<typeof clearInterval>[0]);
+    timer = undefined;
+  };
+
+  return {
+    readSession(key, context) {
+      if (typeof key !== "string" || !isSessionKeyShape(key)) {
+        context?.report({ kind: "rejected-cookie", reason: "not a memory-store session key" });
+        return undefined;
+      }
+      const entry = sessions.get(key);
+      if (entry === undefined) {
+        context?.report({ kind: "rejected-cookie", reason: "unknown session key" });
+        return undefined;
+      }
+      const time = now();
+      sessions.delete(key);
+      if (entry.expires <= time) {
+        context?.report({ kind: "rejected-cookie", reason: "session expired" });
+        return undefined;
+      }
+      entry.expires = time + ttl;
+      sessions.set(key, entry);
+      return readSnapshot(entry.stored) as Data;
+    },
+
+    writeSession(key, data) {
+      if (typeof data !== "object" || data === null || Array.isArray(data)) {
+        throw new TypeError(
+          `memoryStore.writeSession: data must be an object, got ${Array.isArray(data) ? "an array" : String(data)}`,
+        );
+      }
+      const stored = snapshot<SessionData>(data);
+      const time = now();
+      const current = key === undefined ? undefined : sessions.get(key);
+      if (current !== undefined) sessions.delete(key!);
+      const live = current !== undefined && current.expires > time;
+      const id = live ? key! : newSessionKey();
+      sessions.set(id, { stored, expires: time + ttl });
+      if (sessions.size > maxEntries) {
+        for (const oldest of sessions.keys()) {
+          sessions.delete(oldest);
+          if (sessions.size <= maxEntries) break;
+        }
+      }
+      startTimer();
+      return id;
+    },
+
+    deleteSession(key) {
+      sessions.delete(key);
+      if (sessions.size === 0) stopTimer();
+    },
+
+    get size() {
+      sweep();
+      return sessions.size;
+    },
+
+    clear() {
+      sessions.clear();
+      stopTimer();
+    },
+  };
+}
