@@ -7,6 +7,7 @@ import { z } from "zod";
 import { HttpError } from "../core/http-error.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { cancelBody } from "./cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
 import { hasValidPercentEncoding } from "./request-target.js";
 
@@ -76,10 +77,7 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
       return toFetchResponse(response, request, (error) => reportError(onError, error, request));
     } catch (error) {
       // An invalid response: its body will never be sent, so release what is behind it.
-      const body = (response as { body?: unknown } | null)?.body;
-      if (typeof body === "object" && body !== null) {
-        cancelBody(body as NonNullable<Response["body"]>, (e) => reportError(onError, e, request));
-      }
+      cancelBody((response as { body?: unknown } | null)?.body, (e) => reportError(onError, e, request));
       return fail(error, request);
     }
   };
@@ -279,7 +277,9 @@ const encoder = new TextEncoder();
  * element (`headers.append`), as `set-cookie` needs. A string body is sent as UTF-8 bytes, so the runtime
  * adds no `content-type` of its own; streams and async iterables (a Node `Readable` included) become a
  * pull-driven `ReadableStream` that cancels its source when the client goes away. HEAD requests and 204,
- * 205 and 304 responses get no body and their source is cancelled. Throws a `TypeError` naming the key at
+ * 205 and 304 responses get no body and their source is cancelled (HEAD keeps the `content-length` GET
+ * would send). For a string or byte body the runtime frames the length: the handler's own
+ * `content-length` and `transfer-encoding` are dropped. Throws a `TypeError` naming the key at
  * fault for a response that breaks the SPEC or that fetch cannot express (a 1xx status).
  *
  * `onBodyError` hears of an error raised while the body streams, after the status was sent.
@@ -294,25 +294,39 @@ export function toFetchResponse(
 ): globalThis.Response {
   const problem = fetchResponseProblem(response);
   if (problem !== undefined) throw new TypeError(problem);
+  const { status, body } = response;
+  const noContent = isNullBodyStatus(status);
+  const isHead = request?.method === "HEAD";
+  const bytes =
+    typeof body === "string" ? encoder.encode(body) : body instanceof Uint8Array ? body : undefined;
   const headers = new Headers();
   const source = response.headers;
   for (const name in source) {
+    // The length of a string or byte body is known: a handler's own Content-Length or Transfer-Encoding
+    // could only contradict it (RFC 9112 §6.3, smuggling on the way back), as the Node adapter also rules.
+    if (bytes !== undefined && isFramingHeader(name)) continue;
     const value = source[name]!;
     if (typeof value === "string") headers.append(name, value);
     else for (const line of value) headers.append(name, line);
   }
-  const status = response.status;
-  const body = response.body;
   if (body === undefined || body === null) return new globalThis.Response(null, { status, headers });
-  if (isNullBodyStatus(status) || request?.method === "HEAD") {
+  if (noContent || isHead) {
+    // RFC 9110 §9.3.2: HEAD answers with the length GET would send, without the bytes.
+    if (bytes !== undefined && !noContent) headers.set("content-length", String(bytes.byteLength));
     cancelBody(body, onBodyError);
     return new globalThis.Response(null, { status, headers });
   }
-  if (typeof body === "string") return new globalThis.Response(encoder.encode(body), { status, headers });
-  if (body instanceof Uint8Array) {
-    return new globalThis.Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+  if (bytes !== undefined) {
+    return new globalThis.Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   }
-  return new globalThis.Response(bodyStream(body, onBodyError), { status, headers });
+  return new globalThis.Response(bodyStream(body as StreamingBody, onBodyError), { status, headers });
+}
+
+function isFramingHeader(name: string): boolean {
+  return (
+    (name.length === 14 && name.toLowerCase() === "content-length") ||
+    (name.length === 17 && name.toLowerCase() === "transfer-encoding")
+  );
 }
 
 /** `responseProblem`, plus what fetch alone cannot send: a 1xx final status. */
@@ -368,23 +382,4 @@ function toBytes(chunk: unknown): Uint8Array {
   throw new TypeError(
     `response.body yielded a ${chunk === null ? "null" : typeof chunk} chunk; a streaming body must yield Uint8Array or string chunks`,
   );
-}
-
-/** Stops a body that will not be sent, so the file, query or generator behind it is released. */
-function cancelBody(body: NonNullable<Response["body"]>, onBodyError?: (error: unknown) => void): void {
-  if (typeof body === "string" || body instanceof Uint8Array) return;
-  let done: unknown;
-  try {
-    if (typeof (body as { destroy?: unknown }).destroy === "function") {
-      (body as { destroy(): unknown }).destroy();
-    } else if (typeof (body as { cancel?: unknown }).cancel === "function") {
-      done = (body as ReadableStream).cancel();
-    } else {
-      done = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
-    }
-  } catch (error) {
-    onBodyError?.(error);
-    return;
-  }
-  if (done instanceof Promise) done.catch((error: unknown) => onBodyError?.(error));
 }

@@ -360,6 +360,29 @@ describe("toFetchResponse", () => {
     expect(res.headers.get("vary")).toBe("a, b");
   });
 
+  it("keeps the length GET would send on HEAD, and drops a handler's framing headers for a known length", () => {
+    const head = toFetchResponse(
+      { status: 200, headers: { "content-length": "99" }, body: "héllo" },
+      { method: "HEAD" },
+    );
+    expect(head.headers.get("content-length")).toBe("6");
+    expect(head.body).toBeNull();
+    const get = toFetchResponse({
+      status: 200,
+      headers: { "Content-Length": "99", "transfer-encoding": "chunked", "x-a": "1" },
+      body: new Uint8Array(3),
+    });
+    expect([...get.headers.keys()]).toEqual(["x-a"]);
+    const streamed = toFetchResponse({
+      status: 200,
+      headers: { "content-length": "2" },
+      body: Readable.from(["ab"]),
+    });
+    expect(streamed.headers.get("content-length")).toBe("2");
+    const noContent = toFetchResponse({ status: 204, headers: {}, body: "x" });
+    expect(noContent.headers.has("content-length")).toBe(false);
+  });
+
   it("sends a Uint8Array body as is", async () => {
     const res = toFetchResponse({ status: 200, headers: {}, body: new Uint8Array([0, 255, 1]) });
     expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([0, 255, 1]);
