@@ -60,3 +60,4 @@ export type {
   ResponseBody,
   ResponseHeaders,
 } from "./core/types.js";
+export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";

@@ -1,0 +1,142 @@
+/**
+ * `wrapHead`, Ring's `wrap-head`: a HEAD request reaches the handler as a GET, and the body of its response
+ * is dropped on the way out (a streamed body is cancelled, so the file or query behind it is released).
+ */
+import { z } from "zod";
+import { getHeader } from "../core/response.js";
+import type { Handler, Request, Response, ResponseBody } from "../core/types.js";
+
+/** Options of `wrapHead` and `headResponse`. */
+export interface HeadOptions {
+  /**
+   * Called when cancelling a dropped streamed body fails (the stream's `cancel()` rejected, `destroy()` or
+   * the iterator's `return()` threw). Default: one line on stderr.
+   */
+  onError?: ((error: unknown, request: Request) => void) | undefined;
+}
+
+/**
+ * The request a handler sees: a HEAD request becomes a GET (RFC 9110 §9.3.2: HEAD is GET without content),
+ * anything else is returned as is.
+ *
+ * @example
+ * headRequest({ ...request, method: "HEAD" }).method; // "GET"
+ */
+export function headRequest<R extends Request>(request: R): R {
+  return request.method === "HEAD" ? { ...request, method: "GET" } : request;
+}
+
+/**
+ * The response to send: for a HEAD `request`, `response` without its body. A stream or async iterable body
+ * is cancelled. Headers are kept, `content-length` included; when the body was a string or bytes and had no
+ * `content-length`, one is added with the size a GET would have sent (RFC 9110 §8.6 allows it on HEAD,
+ * and only with that value). For any other method the response is returned as is.
+ *
+ * @example
+ * headResponse({ status: 200, headers: {}, body: "hello" }, headRequest);
+ * // { status: 200, headers: { "content-length": "5" }, body: undefined }
+ */
+export function headResponse<Res extends Response>(
+  response: Res,
+  request: Request,
+  options?: HeadOptions,
+): Res {
+  if (request.method !== "HEAD") return response;
+  const body = response.body;
+  if (body === undefined || body === null) return response;
+  let headers = response.headers;
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    const s = response.status;
+    // RFC 9110 §8.6: no Content-Length on 1xx and 204; a 304 describes another response's size.
+    if (s >= 200 && s !== 204 && s !== 304 && getHeader(response, "content-length") === undefined) {
+      const size = typeof body === "string" ? utf8Length(body) : body.byteLength;
+      headers = { ...headers, "content-length": String(size) };
+    }
+  } else {
+    cancelBody(body, (error) => (options?.onError ?? defaultOnError)(error, request));
+  }
+  return { ...response, headers, body: undefined };
+}
+
+/**
+ * Serve HEAD requests with the GET handler and drop the body, as Ring's `wrap-head`.
+ *
+ * @example
+ * const app = wrapHead((request) => response(`you asked for ${request.uri}`));
+ */
+export function wrapHead<Req extends Request, Res extends Response>(
+  handler: Handler<Req, Res>,
+  options?: HeadOptions,
+): Handler<Req, Res> {
+  if (typeof handler !== "function") throw new TypeError("wrapHead: handler must be a function");
+  options = parseHeadOptions(options);
+  return (request) => {
+    if (request.method !== "HEAD") return handler(request);
+    const result = handler(headRequest(request));
+    return result instanceof Promise
+      ? result.then((res) => headResponse(res, request, options))
+      : headResponse(result, request, options);
+  };
+}
+
+const HeadOptionsSchema = z.strictObject({
+  onError: z.custom<HeadOptions["onError"]>((v) => typeof v === "function", "expected a function").optional(),
+});
+
+function parseHeadOptions(options: unknown): HeadOptions {
+  const result = HeadOptionsSchema.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") throw new TypeError(`wrapHead: unknown option "${issue.keys[0]}"`);
+  if (issue.path.length === 0) throw new TypeError("wrapHead: options must be an object");
+  throw new TypeError(`wrapHead: option "${issue.path.join(".")}": ${issue.message}`);
+}
+
+/** Stop a body that will not be sent so its source is released; failures go to `report`. */
+function cancelBody(
+  body: Exclude<ResponseBody, string | Uint8Array | null | undefined>,
+  report: (error: unknown) => void,
+) {
+  let done: unknown;
+  try {
+    if (typeof (body as ReadableStream).getReader === "function") {
+      // A web ReadableStream (checked first: in Node it is also an AsyncIterable).
+      done = (body as ReadableStream).cancel();
+    } else if (typeof (body as { destroy?: unknown }).destroy === "function") {
+      // A Node Readable: destroy() closes the file descriptor or socket behind it.
+      (body as { destroy(): unknown }).destroy();
+    } else {
+      // An async generator that never started runs no code on return(); one holding resources in a
+      // try/finally gets its finally run.
+      done = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+    }
+  } catch (error) {
+    report(error);
+    return;
+  }
+  if (done instanceof Promise) done.catch(report);
+}
+
+function defaultOnError(error: unknown, request: Request): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`wrapHead: cancelling the dropped body of HEAD ${request.uri} failed: ${message}`);
+}
+
+/** Bytes of `text` in UTF-8, without encoding it (lone surrogates count as U+FFFD, 3 bytes, as TextEncoder). */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        // A surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes.
+        n += 2;
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
+}
