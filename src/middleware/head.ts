@@ -3,8 +3,9 @@
  * is dropped on the way out (a streamed body is cancelled, so the file or query behind it is released).
  */
 import { z } from "zod";
+import { cancelBody } from "../adapters/cancel-body.js";
 import { getHeader } from "../core/response.js";
-import type { Handler, Request, Response, ResponseBody } from "../core/types.js";
+import type { Handler, Request, Response } from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */
 export interface HeadOptions {
@@ -90,31 +91,6 @@ function parseHeadOptions(options: unknown): HeadOptions {
   if (issue.code === "unrecognized_keys") throw new TypeError(`wrapHead: unknown option "${issue.keys[0]}"`);
   if (issue.path.length === 0) throw new TypeError("wrapHead: options must be an object");
   throw new TypeError(`wrapHead: option "${issue.path.join(".")}": ${issue.message}`);
-}
-
-/** Stop a body that will not be sent so its source is released; failures go to `report`. */
-function cancelBody(
-  body: Exclude<ResponseBody, string | Uint8Array | null | undefined>,
-  report: (error: unknown) => void,
-) {
-  let done: unknown;
-  try {
-    if (typeof (body as ReadableStream).getReader === "function") {
-      // A web ReadableStream (checked first: in Node it is also an AsyncIterable).
-      done = (body as ReadableStream).cancel();
-    } else if (typeof (body as { destroy?: unknown }).destroy === "function") {
-      // A Node Readable: destroy() closes the file descriptor or socket behind it.
-      (body as { destroy(): unknown }).destroy();
-    } else {
-      // An async generator that never started runs no code on return(); one holding resources in a
-      // try/finally gets its finally run.
-      done = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
-    }
-  } catch (error) {
-    report(error);
-    return;
-  }
-  if (done instanceof Promise) done.catch(report);
 }
 
 function defaultOnError(error: unknown, request: Request): void {

@@ -144,8 +144,11 @@ describe("wrapHead", () => {
 
   it("reports a failed cancel to onError with the request, and never throws it", async () => {
     const errors: [unknown, Request][] = [];
-    const body = new ReadableStream();
-    body.getReader(); // a locked stream: cancel() rejects
+    const body = new ReadableStream({
+      cancel() {
+        throw new TypeError("cannot cancel");
+      },
+    });
     const app = wrapHead(() => ({ status: 200, headers: {}, body }), {
       onError: (error, request) => errors.push([error, request]),
     });
