@@ -7,6 +7,16 @@
 // `ringlet` do not pull it in): install it beside ringlet to use `ringlet/testing`.
 export * as arbitraries from "./arbitraries.js";
 export {
+  ADAPTER_CHECKS,
+  type AdapterCheck,
+  AdapterCheckError,
+  type AdapterCheckFailure,
+  type AdapterServer,
+  type CheckAdapterOptions,
+  checkAdapter,
+  type StartAdapter,
+} from "./check-adapter.js";
+export {
   encodeFields,
   type Fields,
   type FieldValue,
