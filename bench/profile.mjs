@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { SUITES } from "./suites.mjs";
 import { runWrk, wrkProblems } from "./wrk.mjs";
@@ -123,7 +123,9 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(`profile: ${error.message}`);
-  process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(`profile: ${error.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -160,21 +160,31 @@ async function measure(suite, target, opts) {
       threads: checked ? opts.connections : opts.threads,
       checkMode: checked ? target.kind : undefined,
     };
-    for (const [phase, duration] of [
-      ["warm-up", opts.warmup],
-      ["run", opts.duration],
-    ]) {
-      if (duration === 0) continue;
+    const load = async (phase, duration) => {
       const result = await runWrk(`${server.url}${path}`, { ...wrkOptions, duration });
       const problems = wrkProblems(result, { checked });
       if (result.exitCode !== 0) problems.push(`wrk exited with ${result.exitCode}`);
       if (problems.length > 0) {
         throw new Error(`${phase}: ${problems.join("; ")}\n--- wrk ---\n${result.text.trim()}`);
       }
-      if (phase === "run")
-        return { ...info, requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms };
-    }
-    throw new Error("unreachable");
+      return result;
+    };
+    if (opts.warmup > 0) await load("warm-up", opts.warmup);
+    const before = server.schedstat();
+    const started = process.hrtime.bigint();
+    const result = await load("run", opts.duration);
+    const wallNs = Number(process.hrtime.bigint() - started);
+    const after = server.schedstat();
+    // The share of the run the server's main thread spent on its core, and runnable but waiting for it
+    // (another process held the core). Well below 100% busy, the server was not what limited the run.
+    const share = (key) => (before && after ? (after[key] - before[key]) / wallNs : undefined);
+    return {
+      ...info,
+      requestsPerSecond: result.requestsPerSecond,
+      p99Ms: result.p99Ms,
+      busy: share("runNs"),
+      queued: share("waitNs"),
+    };
   } finally {
     await server.stop();
   }
@@ -212,7 +222,8 @@ async function runSuite(name, opts) {
         runs.get(target.id).push(result);
         info.set(target.id, result);
         console.log(
-          `${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2)} ms`,
+          `${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(6)} ms` +
+            `  server ${percent(result.busy)} busy, ${percent(result.queued)} queued`,
         );
       } catch (error) {
         failures.set(target.id, error.message);
@@ -231,6 +242,12 @@ async function runSuite(name, opts) {
       runs: rs.map((r) => r.requestsPerSecond),
       requestsPerSecond: rs.length > 0 ? median(rs.map((r) => r.requestsPerSecond)) : undefined,
       p99Ms: rs.length > 0 ? median(rs.map((r) => r.p99Ms)) : undefined,
+      busy:
+        rs.some((r) => r.busy === undefined) || rs.length === 0 ? undefined : median(rs.map((r) => r.busy)),
+      queued:
+        rs.some((r) => r.queued === undefined) || rs.length === 0
+          ? undefined
+          : median(rs.map((r) => r.queued)),
       cookieBytes: info.get(t.id)?.cookieBytes,
     };
   });
@@ -243,28 +260,33 @@ function ratio(summary, id, against) {
   return a === undefined || b === undefined ? undefined : a / b;
 }
 
+const percent = (x) => (x === undefined ? "?" : `${Math.round(x * 100)}%`);
+
 function printTable({ suite, summary }) {
   const counters = summary.some((t) => t.kind === "counter");
-  const head = ["target", "req/s", "p99 ms", ...suite.ratios.map((r) => r.header)];
-  if (counters) head.push("cookie bytes");
-  head.push("req/s per round");
-  const rows = summary.map((t) => {
-    if (t.requestsPerSecond === undefined || t.failure !== undefined) {
-      return [t.label, "FAILED", "", ...suite.ratios.map(() => ""), ...(counters ? [""] : []), ""];
-    }
-    const ratios = suite.ratios.map((r) => {
-      const x = ratio(summary, t.id, r.against);
-      return x === undefined ? "" : `${x.toFixed(2)}×`;
-    });
-    return [
-      t.label,
-      t.requestsPerSecond.toFixed(0),
-      t.p99Ms.toFixed(2),
-      ...ratios,
-      ...(counters ? [t.cookieBytes === undefined ? "" : String(t.cookieBytes)] : []),
-      t.runs.map((x) => x.toFixed(0)).join(", "),
-    ];
-  });
+  const columns = [
+    ["target", (t) => t.label],
+    ["req/s", (t) => t.requestsPerSecond.toFixed(0)],
+    ["p99 ms", (t) => t.p99Ms.toFixed(2)],
+    ...suite.ratios.map((r) => [
+      r.header,
+      (t) => {
+        const x = ratio(summary, t.id, r.against);
+        return x === undefined ? "" : `${x.toFixed(2)}×`;
+      },
+    ]),
+    ...(counters
+      ? [["cookie bytes", (t) => (t.cookieBytes === undefined ? "" : String(t.cookieBytes))]]
+      : []),
+    ["server busy / queued", (t) => `${percent(t.busy)} / ${percent(t.queued)}`],
+    ["req/s per round", (t) => t.runs.map((x) => x.toFixed(0)).join(", ")],
+  ];
+  const head = columns.map(([name]) => name);
+  const rows = summary.map((t) =>
+    t.requestsPerSecond === undefined || t.failure !== undefined
+      ? columns.map(([name], i) => (i === 0 ? t.label : name === "req/s" ? "FAILED" : ""))
+      : columns.map(([, cell]) => cell(t)),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
@@ -274,6 +296,14 @@ function printTable({ suite, summary }) {
   );
   for (const row of rows) console.log(line(row));
   console.log("");
+  const starved = summary.filter((t) => t.busy !== undefined && t.busy < 0.9);
+  if (starved.length > 0) {
+    console.log(
+      `warning: the server was on its core less than 90% of the run for ${starved.map((t) => t.id).join(", ")}: ` +
+        "it was not the bottleneck (other processes held its core, or wrk could not keep up), so those " +
+        "numbers understate it. Rerun on a quiet machine.",
+    );
+  }
   for (const goal of suite.goals) {
     const label = (id) => suite.targets.find((t) => t.id === id)?.label ?? id;
     const x = ratio(summary, goal.target, goal.against);
@@ -300,6 +330,9 @@ async function main() {
       `${opts.warmup} s warm-up + ${opts.duration} s per target, ${opts.rounds} interleaved round(s), median shown\n` +
       `load average at start: ${load}`,
   );
+  if (loadavg()[0] > 0.5) {
+    console.log(`warning: load average ${load}: other work competes for the two pinned cores; expect noise`);
+  }
   const results = [];
   for (const name of opts.suites) {
     const result = await runSuite(name, opts);

@@ -1,6 +1,7 @@
 // Starts one benchmark server (bench/servers/*.mjs) in a child process pinned to a core, waits for
 // the "READY <port>" line it prints, and stops it again.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const SERVERS = fileURLToPath(new URL("./servers/", import.meta.url));
@@ -44,7 +45,12 @@ export function startServer(file, { cpu, timeoutMs = 20_000 }) {
       if (m !== null && !ready) {
         ready = true;
         clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${m[1]}`, output: () => output, stop });
+        resolve({
+          url: `http://127.0.0.1:${m[1]}`,
+          output: () => output,
+          schedstat: () => schedstat(child.pid),
+          stop,
+        });
       }
     });
     child.on("error", (error) => {
@@ -56,4 +62,17 @@ export function startServer(file, { cpu, timeoutMs = 20_000 }) {
       fail(`exited (${signal ?? code}) before it was ready`);
     });
   });
+}
+
+/**
+ * The scheduler's account of a process's main thread (Linux `/proc/<pid>/schedstat`): nanoseconds spent
+ * running, and waiting runnable for a core that something else held. Undefined where /proc is missing.
+ */
+export function schedstat(pid) {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ").map(Number);
+    return { runNs, waitNs };
+  } catch {
+    return undefined;
+  }
 }
