@@ -293,7 +293,7 @@ export function toFetchResponse(
   onBodyError?: (error: unknown) => void,
 ): globalThis.Response {
   const problem = fetchResponseProblem(response);
-  if (problem !== undefined) throw new TypeError(problem);
+  if (problem !== undefined) throw new TypeError(`Invalid response from handler: ${problem}`);
   const { status, body } = response;
   const noContent = isNullBodyStatus(status);
   const isHead = request?.method === "HEAD";
