@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
+import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
 import {
   defaultRemoteAddr,
@@ -679,5 +680,43 @@ describe("toFetchHandler", () => {
       new Request("http://h/", { method: "HEAD" }),
     );
     expect([res.status, res.headers.get("x-a"), res.body]).toEqual([200, "1", null]);
+  });
+});
+
+describe("toFetchHandler inside Hono", () => {
+  it("serves a ringlet handler behind app.all('*', (c) => fetchHandler(c.req.raw))", async () => {
+    const fetchHandler = toFetchHandler(async (request) => {
+      let body = "";
+      for await (const chunk of request.body ?? []) body += new TextDecoder().decode(chunk);
+      return {
+        status: 200,
+        headers: { "set-cookie": ["a=1", "b=2"] },
+        body: JSON.stringify({
+          uri: request.uri,
+          query: request.queryString,
+          cookie: request.headers.cookie,
+          body,
+        }),
+      };
+    });
+    const app = new Hono();
+    app.get("/health", (c) => c.text("ok"));
+    app.all("*", (c) => fetchHandler(c.req.raw));
+    const res = await app.request("http://localhost/caf%C3%A9/x?q=%zz", {
+      method: "POST",
+      body: "payload",
+      headers: [
+        ["cookie", "s=1"],
+        ["cookie", "t=2"],
+      ],
+    });
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(await res.json()).toEqual({
+      uri: "/caf%C3%A9/x",
+      query: "q=%zz",
+      cookie: "s=1; t=2",
+      body: "payload",
+    });
+    expect(await (await app.request("/health")).text()).toBe("ok");
   });
 });
