@@ -3,6 +3,7 @@
  * `node:crypto` (synchronous, fetched at run time, no static `node:` import) or else WebCrypto (async).
  * `defaultCryptoBackend()` picks one once per process.
  */
+import { encodeBase64url } from "../core/base64url.js";
 import type { Awaitable } from "../core/types.js";
 
 /** An AES-256-GCM key derived from a secret, with its public key id. */
@@ -26,8 +27,15 @@ export interface CryptoBackend {
    * bytes come from a pool refilled from the CSPRNG, and each pool byte is handed out once.
    */
   nonce(out: Uint8Array, offset: number): void;
-  /** AES-256-GCM: returns ciphertext followed by the 16-byte tag. */
-  encrypt(key: DerivedKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Awaitable<Uint8Array>;
+  /** AES-256-GCM: writes the ciphertext followed by the 16-byte tag into `out` from `at`. */
+  encrypt(
+    key: DerivedKey,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    at: number,
+  ): Awaitable<void>;
   /** AES-256-GCM: returns the plaintext, or `undefined` when the tag does not verify. */
   decrypt(
     key: DerivedKey,
@@ -35,6 +43,8 @@ export interface CryptoBackend {
     aad: Uint8Array,
     sealed: Uint8Array,
   ): Awaitable<Uint8Array | undefined>;
+  /** Unpadded base64url (RFC 4648 §5); `Buffer`'s native encoder on Node, about three times faster. */
+  encodeBase64url(bytes: Uint8Array): string;
 }
 
 export const NONCE_BYTES = 12;
@@ -65,12 +75,12 @@ function noncePool(fill: (bytes: Uint8Array) => void): (out: Uint8Array, offset:
 }
 
 type NodeCrypto = typeof import("node:crypto");
+type NodeBuffer = typeof import("node:buffer");
 
-/** The `node:crypto` module when the runtime has one (Node, Bun, Deno), else `undefined`. */
-function loadNodeCrypto(): NodeCrypto | undefined {
+/** A built-in module fetched at run time, so that no `node:` import breaks other runtimes' bundlers. */
+function builtin<T>(id: string): Partial<T> | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-  return typeof mod?.createCipheriv === "function" && typeof mod.hkdfSync === "function" ? mod : undefined;
+  return proc?.getBuiltinModule?.(id) as Partial<T> | undefined;
 }
 
 /**
@@ -80,9 +90,19 @@ function loadNodeCrypto(): NodeCrypto | undefined {
  * const backend = nodeCryptoBackend() ?? webCryptoBackend();
  */
 export function nodeCryptoBackend(): CryptoBackend | undefined {
-  const nc = loadNodeCrypto();
-  if (nc === undefined) return undefined;
-  const { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomFillSync } = nc;
+  const { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomFillSync } =
+    builtin<NodeCrypto>("node:crypto") ?? {};
+  const NodeBuffer = builtin<NodeBuffer>("node:buffer")?.Buffer;
+  if (
+    !createCipheriv ||
+    !createDecipheriv ||
+    !createSecretKey ||
+    !hkdfSync ||
+    !randomFillSync ||
+    !NodeBuffer
+  ) {
+    return undefined;
+  }
   return {
     name: "node",
     deriveKey(secret) {
@@ -91,17 +111,15 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
       return { key: createSecretKey(raw), id };
     },
     nonce: noncePool((bytes) => randomFillSync(bytes)),
-    encrypt(key, nonce, aad, plaintext) {
+    encrypt(key, nonce, aad, plaintext, out, at) {
       const cipher = createCipheriv("aes-256-gcm", key.key as import("node:crypto").KeyObject, nonce, {
         authTagLength: TAG_BYTES,
       });
       cipher.setAAD(aad);
       const body = cipher.update(plaintext);
       cipher.final();
-      const out = new Uint8Array(body.length + TAG_BYTES);
-      out.set(body, 0);
-      out.set(cipher.getAuthTag(), body.length);
-      return out;
+      out.set(body, at);
+      out.set(cipher.getAuthTag(), at + body.length);
     },
     decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
@@ -120,6 +138,8 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
       }
       return body;
     },
+    encodeBase64url: (bytes) =>
+      NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url"),
   };
 }
 
@@ -147,9 +167,13 @@ export function webCryptoBackend(): CryptoBackend {
       return { key, id: new Uint8Array(id) };
     },
     nonce: noncePool((bytes) => globalThis.crypto.getRandomValues(bytes)),
-    async encrypt(key, nonce, aad, plaintext) {
+    async encrypt(key, nonce, aad, plaintext, out, at) {
+      // WebCrypto copies its inputs before it returns (WebCrypto §14.3.1), so views into `out` are safe.
       const params = { name: "AES-GCM", iv: nonce as BufferSource, additionalData: aad as BufferSource };
-      return new Uint8Array(await subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource));
+      out.set(
+        new Uint8Array(await subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource)),
+        at,
+      );
     },
     async decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
@@ -161,6 +185,7 @@ export function webCryptoBackend(): CryptoBackend {
         return undefined;
       }
     },
+    encodeBase64url,
   };
 }
 
@@ -173,12 +198,4 @@ let chosen: CryptoBackend | undefined;
 export function defaultCryptoBackend(): CryptoBackend {
   chosen ??= nodeCryptoBackend() ?? webCryptoBackend();
   return chosen;
-}
-
-/**
- * Apply `next` to a value that may or may not be a Promise, staying synchronous when it is not, so the
- * Node backend's plain values reach the handler without an `await`.
- */
-export function thenAwaitable<T, U>(value: Awaitable<T>, next: (value: T) => Awaitable<U>): Awaitable<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
 }

@@ -3,7 +3,9 @@
  * behaviour, the stores that ship with ringlet, flash messages and the session errors.
  */
 
+export { type CookieStoreOptions, cookieStore, DEFAULT_COOKIE_STORE_MAX_AGE } from "./cookie-store.js";
 export { CookieTooLargeError, SessionStoreError } from "./errors.js";
+export { assertJsonRoundTrip } from "./json-check.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";

@@ -3,7 +3,7 @@
  * the version and key id authenticated as associated data, the whole written as unpadded base64url.
  * docs/security.md lays out the bytes.
  */
-import { decodeBase64url, encodeBase64url } from "../core/base64url.js";
+import { decodeBase64url } from "../core/base64url.js";
 import type { Awaitable } from "../core/types.js";
 import {
   type CryptoBackend,
@@ -11,7 +11,6 @@ import {
   KEY_ID_BYTES,
   NONCE_BYTES,
   TAG_BYTES,
-  thenAwaitable,
 } from "./crypto-backend.js";
 
 /** The format version, the first byte of every seal. */
@@ -62,18 +61,16 @@ export function seal(
   out.set(key.id, 1);
   backend.nonce(out, AAD_BYTES);
   const plaintext = new Uint8Array(ISSUED_AT_BYTES + payload.length);
-  new DataView(plaintext.buffer).setUint32(0, issuedAt);
+  plaintext[0] = issuedAt >>> 24;
+  plaintext[1] = issuedAt >>> 16;
+  plaintext[2] = issuedAt >>> 8;
+  plaintext[3] = issuedAt;
   plaintext.set(payload, ISSUED_AT_BYTES);
-  const sealed = backend.encrypt(
-    key,
-    out.subarray(AAD_BYTES, BODY_AT),
-    out.subarray(0, AAD_BYTES),
-    plaintext,
-  );
-  return thenAwaitable(sealed, (body) => {
-    out.set(body, BODY_AT);
-    return encodeBase64url(out);
-  });
+  const nonce = out.subarray(AAD_BYTES, BODY_AT);
+  const done = backend.encrypt(key, nonce, out.subarray(0, AAD_BYTES), plaintext, out, BODY_AT);
+  return done instanceof Promise
+    ? done.then(() => backend.encodeBase64url(out))
+    : backend.encodeBase64url(out);
 }
 
 /**
@@ -98,33 +95,42 @@ export function open(
     };
   }
   if (bytes[0] !== SEAL_VERSION) return { rejected: `unknown seal version ${bytes[0]}` };
-  const candidates = keys.filter((key) => sameId(key.id, bytes));
-  if (candidates.length === 0)
-    return { rejected: "sealed with an unknown key (not the secret or a previous secret)" };
-  const aad = bytes.subarray(0, AAD_BYTES);
-  const nonce = bytes.subarray(AAD_BYTES, BODY_AT);
-  const body = bytes.subarray(BODY_AT);
-  return tryKeys(backend, candidates, 0, nonce, aad, body);
+  const first = nextKey(keys, 0, bytes);
+  if (first < 0) return { rejected: "sealed with an unknown key (not the secret or a previous secret)" };
+  return tryKeys(backend, keys, first, bytes);
 }
+
+const AUTH_FAILED: RejectedSeal = {
+  rejected: "authentication failed (tampered, truncated or sealed with another key)",
+};
 
 function tryKeys(
   backend: CryptoBackend,
   keys: readonly DerivedKey[],
   index: number,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-  body: Uint8Array,
+  bytes: Uint8Array,
 ): Awaitable<OpenedSeal | RejectedSeal> {
   const key = keys[index]!;
-  return thenAwaitable(backend.decrypt(key, nonce, aad, body), (plaintext) => {
+  const aad = bytes.subarray(0, AAD_BYTES);
+  const nonce = bytes.subarray(AAD_BYTES, BODY_AT);
+  const plaintext = backend.decrypt(key, nonce, aad, bytes.subarray(BODY_AT));
+  const opened = (plaintext: Uint8Array | undefined): Awaitable<OpenedSeal | RejectedSeal> => {
     if (plaintext !== undefined) {
-      const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
-      return { payload: plaintext.subarray(ISSUED_AT_BYTES), issuedAt: view.getUint32(0), key };
+      const issuedAt =
+        plaintext[0]! * 0x1000000 + ((plaintext[1]! << 16) | (plaintext[2]! << 8) | plaintext[3]!);
+      return { payload: plaintext.subarray(ISSUED_AT_BYTES), issuedAt, key };
     }
     // Key ids are 32 bits, so two keys may share one; try each before giving up.
-    if (index + 1 < keys.length) return tryKeys(backend, keys, index + 1, nonce, aad, body);
-    return { rejected: "authentication failed (tampered, truncated or sealed with another key)" };
-  });
+    const next = nextKey(keys, index + 1, bytes);
+    return next < 0 ? AUTH_FAILED : tryKeys(backend, keys, next, bytes);
+  };
+  return plaintext instanceof Promise ? plaintext.then(opened) : opened(plaintext);
+}
+
+/** The index of the first key from `from` whose id is the seal's, or -1. */
+function nextKey(keys: readonly DerivedKey[], from: number, bytes: Uint8Array): number {
+  for (let k = from; k < keys.length; k++) if (sameId(keys[k]!.id, bytes)) return k;
+  return -1;
 }
 
 function sameId(id: Uint8Array, bytes: Uint8Array): boolean {

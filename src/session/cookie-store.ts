@@ -1,0 +1,241 @@
+/**
+ * `cookieStore`: a `SessionStore` that keeps the whole session in the cookie, sealed with AES-256-GCM
+ * (src/session/seal.ts). Nothing is kept on the server; the "key" `wrapSession` sends is the sealed value.
+ * docs/stores.md documents the options and docs/security.md what the seal does and does not protect.
+ */
+import { z } from "zod";
+import { decodeBase64url } from "../core/base64url.js";
+import type { Awaitable } from "../core/types.js";
+import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./crypto-backend.js";
+import { CookieTooLargeError } from "./errors.js";
+import { assertJsonRoundTrip } from "./json-check.js";
+import { type OpenedSeal, open, type RejectedSeal, seal, sealedLength } from "./seal.js";
+import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
+
+/** Options of `cookieStore`. */
+export interface CookieStoreOptions {
+  /**
+   * The key material: 32 or more random bytes, as a `Uint8Array` or a base64 / base64url string
+   * (`openssl rand -base64 32`). Default: a random key for this process only, with a warning, so
+   * sessions do not survive a restart and are not shared between processes.
+   */
+  secret?: Uint8Array | string;
+  /**
+   * Secrets that are still accepted for reading, so a secret can be rotated without logging anyone out.
+   * A session read under one of them is sealed with `secret` at its next write. Default: none.
+   */
+  previousSecrets?: readonly (Uint8Array | string)[];
+  /**
+   * Seconds a seal stays valid after it was written; an older one reads as absent even if the browser
+   * still sends it. Default: 1209600 (14 days). Give the cookie a `maxAge` no longer than this.
+   */
+  maxAge?: number;
+  /** The clock, in milliseconds since the epoch (for tests). Default: `Date.now`. */
+  now?: () => number;
+  /**
+   * @internal The cryptography backend. Default: `node:crypto` where the runtime has it, else WebCrypto.
+   */
+  backend?: CryptoBackend;
+}
+
+/** The default `maxAge`: 14 days, in seconds. */
+export const DEFAULT_COOKIE_STORE_MAX_AGE = 14 * 24 * 60 * 60;
+
+/** Seconds a seal may claim to come from the future (clock skew between servers) before it is refused. */
+export const COOKIE_STORE_CLOCK_SKEW = 60;
+
+/** The size of a secret's key material, in bytes; AES-256 needs 32 bytes of entropy. */
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Browsers keep cookies up to 4096 bytes of name and value (RFC 6265 §6.1). A value longer than this
+ * can never fit, whatever the cookie's name (at least one character, plus `=`).
+ */
+const MAX_VALUE_CHARS = 4096 - 2;
+
+const secretSchema = z
+  .union([z.instanceof(Uint8Array), z.string()], {
+    error: "must be a Uint8Array or a base64/base64url string of 32+ random bytes",
+  })
+  .transform((input, ctx) => {
+    const bytes = typeof input === "string" ? decodeSecretText(input) : input;
+    if (bytes === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be base64 or base64url text (e.g. `openssl rand -base64 32`)",
+      });
+      return z.NEVER;
+    }
+    if (bytes.length < MIN_SECRET_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must hold at least ${MIN_SECRET_BYTES} bytes (after decoding), got ${bytes.length}`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const optionsSchema = z.strictObject({
+  secret: secretSchema.optional(),
+  previousSecrets: z.array(secretSchema, { error: "must be an array of secrets" }).optional(),
+  maxAge: z
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number of seconds" })
+    .positive({ error: "must be at least 1 second" })
+    .optional(),
+  now: z
+    .custom<() => number>((v) => typeof v === "function", "must be a function returning milliseconds")
+    .optional(),
+  backend: z
+    .custom<CryptoBackend>(
+      (v) => typeof v === "object" && v !== null && typeof (v as CryptoBackend).encrypt === "function",
+      "must be a crypto backend",
+    )
+    .optional(),
+});
+
+// Accept both alphabets and optional padding; anything else (spaces, a passphrase with other
+// characters) is refused rather than guessed at.
+function decodeSecretText(text: string): Uint8Array | undefined {
+  const unpadded = text.replace(/={1,2}$/, "");
+  if (unpadded.length !== text.length && text.length % 4 !== 0) return undefined;
+  return decodeBase64url(unpadded.replaceAll("+", "-").replaceAll("/", "_"));
+}
+
+// The message format of src/session/parse-options.ts, without its "(got …)": a secret must never be
+// echoed into an error message or a log.
+function parseOptions(options: unknown): z.output<typeof optionsSchema> {
+  const result = optionsSchema.safeParse(options);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const at = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    throw new TypeError(`cookieStore: unknown option ${JSON.stringify(issue.keys[0])}`);
+  }
+  if (at === "") throw new TypeError("cookieStore: options must be an object");
+  throw new TypeError(`cookieStore: option ${JSON.stringify(at)}: ${issue.message}`);
+}
+
+// One random key per process when no secret is given, so that every such store in the process can read
+// the others' cookies, and one warning.
+let processSecret: Uint8Array | undefined;
+
+function randomProcessSecret(): Uint8Array {
+  if (processSecret === undefined) {
+    processSecret = globalThis.crypto.getRandomValues(new Uint8Array(MIN_SECRET_BYTES));
+    console.warn(
+      "ringlet cookieStore: no `secret` given, so sessions are sealed with a random key that lives only as " +
+        "long as this process: they will not survive a restart or be readable by other instances. Pass " +
+        "`secret` (e.g. from `openssl rand -base64 32`) in production.",
+    );
+  }
+  return processSecret;
+}
+
+/**
+ * A session store that keeps the session in the cookie itself, encrypted and authenticated with
+ * AES-256-GCM. On Node every read and write is synchronous; on runtimes without `node:crypto` they return
+ * Promises (WebCrypto).
+ *
+ * - `readSession(sealed, context)` returns the data, or `undefined` for anything that is not an intact,
+ *   unexpired seal under `secret` or one of `previousSecrets`, after reporting why to `context`. It never
+ *   throws.
+ * - `writeSession(key, data)` checks that `data` survives JSON (a `TypeError` naming the path otherwise),
+ *   seals it with `secret` and returns the new sealed value, always a different one.
+ * - `deleteSession` has nothing to do: the server keeps nothing. A copied cookie stays valid until
+ *   `maxAge`, which is why `maxAge` is bounded by default (docs/security.md).
+ *
+ * @example
+ * const app = wrapSession(handler, { store: cookieStore({ secret: process.env.SESSION_SECRET }) });
+ */
+export function cookieStore<Data extends SessionData = SessionData>(
+  options: CookieStoreOptions = {},
+): SessionStore<Data> {
+  const parsed = parseOptions(options);
+  const backend = parsed.backend ?? defaultCryptoBackend();
+  const maxAge = parsed.maxAge ?? DEFAULT_COOKIE_STORE_MAX_AGE;
+  const now = parsed.now ?? Date.now;
+  const secrets = [parsed.secret ?? randomProcessSecret(), ...(parsed.previousSecrets ?? [])];
+  // Derived once. On the WebCrypto backend this is a Promise, awaited by the first read or write.
+  const keys = collect(secrets.map((secret) => backend.deriveKey(secret)));
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+
+  // What a seal that opened means for this store: expiry, then the JSON inside.
+  const accept = (
+    opened: OpenedSeal | RejectedSeal,
+    context: StoreReadContext | undefined,
+  ): Data | undefined => {
+    if ("rejected" in opened) return reject(context, opened.rejected);
+    // Valid while now < issuedAt + maxAge (issuedAt is whole seconds, rounded down).
+    const age = now() / 1000 - opened.issuedAt;
+    if (age >= maxAge) {
+      return reject(context, `seal expired: written ${Math.floor(age)} s ago, maxAge is ${maxAge} s`);
+    }
+    if (-age > COOKIE_STORE_CLOCK_SKEW) {
+      return reject(
+        context,
+        `seal written ${Math.ceil(-age)} s in the future, beyond the allowed clock skew`,
+      );
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(decoder.decode(opened.payload));
+    } catch {
+      // Only a holder of the key can produce this: not an attack from the network, but still refused.
+      return reject(context, "sealed payload is not JSON");
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      return reject(context, "sealed payload is not a JSON object");
+    }
+    return data as Data;
+  };
+  const openWith = (all: readonly DerivedKey[], sealed: string, context: StoreReadContext | undefined) => {
+    const opened = open(backend, all, sealed);
+    return opened instanceof Promise ? opened.then((o) => accept(o, context)) : accept(opened, context);
+  };
+
+  return {
+    readSession(sealed: string, context?: StoreReadContext): Awaitable<Data | undefined> {
+      // A cookie can never be longer than this; do not spend a decryption on one.
+      if (sealed.length > MAX_VALUE_CHARS) {
+        return reject(context, `sealed value is ${sealed.length} characters, too long`);
+      }
+      return keys instanceof Promise
+        ? keys.then((all) => openWith(all, sealed, context))
+        : openWith(keys, sealed, context);
+    },
+
+    writeSession(_key: string | undefined, data: Data): Awaitable<string> {
+      assertJsonRoundTrip(data);
+      const payload = encoder.encode(JSON.stringify(data));
+      // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name.
+      const length = sealedLength(payload.length);
+      if (length > MAX_VALUE_CHARS) throw new CookieTooLargeError("(sealed session)", length + 2);
+      const issuedAt = Math.floor(now() / 1000);
+      // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
+      return keys instanceof Promise
+        ? keys.then((all) => seal(backend, all[0]!, payload, issuedAt))
+        : seal(backend, keys[0]!, payload, issuedAt);
+    },
+
+    deleteSession(): void {
+      // Nothing is kept on the server. wrapSession expires the cookie in the browser.
+    },
+  };
+}
+
+function reject(context: StoreReadContext | undefined, reason: string): undefined {
+  context?.report({ kind: "rejected-cookie", reason });
+  return undefined;
+}
+
+function collect(keys: Awaitable<DerivedKey>[]): Awaitable<DerivedKey[]> {
+  if (!keys.some((key) => key instanceof Promise)) return keys as DerivedKey[];
+  const all = Promise.all(keys);
+  // A failure surfaces on the first read or write (a store failure); do not also crash the process
+  // with an unhandled rejection before then.
+  all.catch(() => {});
+  return all;
+}

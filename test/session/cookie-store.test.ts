@@ -1,0 +1,337 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { decodeBase64url, encodeBase64url } from "../../src/core/base64url.js";
+import {
+  type CookieStoreOptions,
+  cookieStore,
+  DEFAULT_COOKIE_STORE_MAX_AGE,
+} from "../../src/session/cookie-store.js";
+import { type CryptoBackend, nodeCryptoBackend, webCryptoBackend } from "../../src/session/crypto-backend.js";
+import { CookieTooLargeError } from "../../src/session/errors.js";
+import { seal } from "../../src/session/seal.js";
+import type { SessionData, SessionReport, SessionStore } from "../../src/session/store.js";
+
+const node = nodeCryptoBackend()!;
+const web = webCryptoBackend();
+const secret = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 255);
+const otherSecret = new Uint8Array(32).map((_, i) => (i * 13 + 1) & 255);
+const T0 = 1_700_000_000_000; // a whole second, in ms
+
+/** A read context that records reports. */
+function recorder() {
+  const reports: SessionReport[] = [];
+  return { reports, context: { report: (report: SessionReport) => reports.push(report) } };
+}
+
+/** The reason of the one report a rejected read made. */
+async function rejection(store: SessionStore, sealed: string): Promise<string> {
+  const { reports, context } = recorder();
+  expect(await store.readSession(sealed, context)).toBeUndefined();
+  expect(reports).toHaveLength(1);
+  expect(reports[0]!.kind).toBe("rejected-cookie");
+  return reports[0]!.reason;
+}
+
+const keyIdOf = (sealed: string) => Array.from(decodeBase64url(sealed)!.subarray(1, 5));
+
+describe.each([
+  ["node:crypto", node],
+  ["WebCrypto", web],
+] as [string, CryptoBackend][])("cookieStore (%s)", (_name, backend) => {
+  const make = (options: CookieStoreOptions = {}) => cookieStore({ secret, backend, ...options });
+
+  it("round-trips any JSON object", async () => {
+    const store = make();
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 8 }), async (data) => {
+        const sealed = await store.writeSession(undefined, data);
+        const { reports, context } = recorder();
+        // JSON turns -0 into 0; compare what JSON itself gives back.
+        expect(await store.readSession(sealed, context)).toEqual(JSON.parse(JSON.stringify(data)));
+        expect(reports).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it(`is ${backend.name === "node" ? "synchronous" : "asynchronous"} on this backend`, async () => {
+    const store = make();
+    const written = store.writeSession(undefined, { count: 1 });
+    const read = store.readSession(await written);
+    expect(written instanceof Promise).toBe(backend.name !== "node");
+    expect(read instanceof Promise).toBe(backend.name !== "node");
+    expect(await read).toEqual({ count: 1 });
+  });
+
+  it("always returns a new sealed value, even for the same key and data", async () => {
+    const store = make();
+    const first = await store.writeSession(undefined, { count: 1 });
+    const second = await store.writeSession(first, { count: 1 });
+    expect(second).not.toBe(first);
+    expect(await store.readSession(second)).toEqual({ count: 1 });
+  });
+
+  it("reads a seal with any single bit flipped as absent, and reports why", async () => {
+    const store = make();
+    const bytes = decodeBase64url(await store.writeSession(undefined, { user: "ada", roles: ["admin"] }))!;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(bytes.length * 8 - 1), async (bit) => {
+        const flipped = bytes.slice();
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        expect(await rejection(store, encodeBase64url(flipped))).toMatch(
+          /^(unknown seal version \d+|sealed with an unknown key .*|authentication failed .*)$/,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("reads any truncation, or any edit of the text, as absent", async () => {
+    const store = make();
+    const sealed = await store.writeSession(undefined, { user: "ada" });
+    for (let length = 0; length < sealed.length; length++) {
+      await rejection(store, sealed.slice(0, length));
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(sealed.length - 1),
+        fc.string({ minLength: 1, maxLength: 1 }),
+        async (at, char) => {
+          fc.pre(sealed[at] !== char);
+          await rejection(store, sealed.slice(0, at) + char + sealed.slice(at + 1));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("never throws on arbitrary cookie values, including huge ones", async () => {
+    const store = make();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 200 }), async (text) => {
+        await rejection(store, text);
+      }),
+      { numRuns: 100 },
+    );
+    expect(await rejection(store, "A".repeat(10_000))).toBe("sealed value is 10000 characters, too long");
+    expect(await rejection(store, "")).toBe("empty sealed value");
+  });
+
+  it("reads a seal made under another secret as absent", async () => {
+    const sealed = await make({ secret: otherSecret }).writeSession(undefined, { user: "mallory" });
+    expect(await rejection(make(), sealed)).toBe(
+      "sealed with an unknown key (not the secret or a previous secret)",
+    );
+  });
+
+  it("rotates keys: reads previous secrets and seals the next write with the current one", async () => {
+    const before = make({ secret: otherSecret });
+    const oldSeal = await before.writeSession(undefined, { count: 5 });
+    const after = make({ secret, previousSecrets: [otherSecret] });
+    expect(await after.readSession(oldSeal)).toEqual({ count: 5 });
+    const newSeal = await after.writeSession(oldSeal, { count: 6 });
+    expect(keyIdOf(newSeal)).not.toEqual(keyIdOf(oldSeal));
+    expect(keyIdOf(newSeal)).toEqual(keyIdOf(await make().writeSession(undefined, {})));
+    expect(await make().readSession(newSeal)).toEqual({ count: 6 });
+    // Once the old secret is dropped, the old seal no longer opens.
+    expect(await rejection(make(), oldSeal)).toMatch(/^sealed with an unknown key/);
+  });
+
+  it("expires a seal maxAge seconds after it was written (injected clock)", async () => {
+    let now = T0;
+    const store = make({ maxAge: 3600, now: () => now });
+    const sealed = await store.writeSession(undefined, { count: 1 });
+    now = T0 + 3600 * 1000 - 1;
+    expect(await store.readSession(sealed)).toEqual({ count: 1 });
+    now = T0 + 3600 * 1000;
+    expect(await rejection(store, sealed)).toBe("seal expired: written 3600 s ago, maxAge is 3600 s");
+    now = T0 + 10 * 86_400_000;
+    expect(await rejection(store, sealed)).toBe("seal expired: written 864000 s ago, maxAge is 3600 s");
+  });
+
+  it("expires after 14 days by default", async () => {
+    let now = T0;
+    const store = make({ now: () => now });
+    const sealed = await store.writeSession(undefined, { count: 1 });
+    expect(DEFAULT_COOKIE_STORE_MAX_AGE).toBe(14 * 86_400);
+    now = T0 + DEFAULT_COOKIE_STORE_MAX_AGE * 1000 - 1;
+    expect(await store.readSession(sealed)).toEqual({ count: 1 });
+    now = T0 + DEFAULT_COOKIE_STORE_MAX_AGE * 1000;
+    expect(await rejection(store, sealed)).toMatch(/^seal expired/);
+  });
+
+  it("accepts a seal from up to 60 s in the future (clock skew), not beyond", async () => {
+    let now = T0;
+    const store = make({ now: () => now });
+    const sealed = await store.writeSession(undefined, { count: 1 });
+    now = T0 - 60_000;
+    expect(await store.readSession(sealed)).toEqual({ count: 1 });
+    now = T0 - 61_000;
+    expect(await rejection(store, sealed)).toBe(
+      "seal written 61 s in the future, beyond the allowed clock skew",
+    );
+  });
+
+  it("rejects a genuine seal whose payload is not a JSON object", async () => {
+    const key = await backend.deriveKey(secret);
+    const store = make({ now: () => T0 });
+    const forge = (text: string | Uint8Array) =>
+      seal(backend, key, typeof text === "string" ? new TextEncoder().encode(text) : text, T0 / 1000);
+    expect(await rejection(store, await forge("[1,2]"))).toBe("sealed payload is not a JSON object");
+    expect(await rejection(store, await forge("null"))).toBe("sealed payload is not a JSON object");
+    expect(await rejection(store, await forge("{"))).toBe("sealed payload is not JSON");
+    expect(await rejection(store, await forge(new Uint8Array([0x7b, 0xff, 0x7d])))).toBe(
+      "sealed payload is not JSON",
+    );
+  });
+
+  it("refuses data that does not survive JSON, naming the path", () => {
+    const store = make();
+    expect(() => store.writeSession(undefined, { user: { createdAt: new Date(0) } })).toThrowError(
+      new TypeError("session.user.createdAt: Date (it becomes a string) does not survive JSON"),
+    );
+    expect(() => store.writeSession(undefined, { n: 1n })).toThrowError(TypeError);
+  });
+
+  it("refuses, before sealing, data whose cookie could never fit 4096 bytes", async () => {
+    const store = make();
+    // A value may use 4094 characters (a one-character name and "=" take the rest). 3033 payload bytes
+    // seal to 3070 bytes, 4094 characters; 3034 to 4095. {"s":"…"} is 8 bytes around the string.
+    const fits = { s: "x".repeat(3033 - 8) };
+    const sealed = await store.writeSession(undefined, fits);
+    expect(sealed).toHaveLength(4094);
+    expect(await store.readSession(sealed)).toEqual(fits);
+    const tooLarge = () => store.writeSession(undefined, { s: "x".repeat(3034 - 8) });
+    expect(tooLarge).toThrowError(CookieTooLargeError);
+    expect(tooLarge).toThrowError(
+      'Cookie "(sealed session)" would be 4097 bytes in Set-Cookie, over the 4096-byte limit',
+    );
+    // Multi-byte characters count as their UTF-8 bytes.
+    expect(() => store.writeSession(undefined, { s: "é".repeat(1600) })).toThrowError(CookieTooLargeError);
+  });
+
+  it("has nothing to delete: the server keeps nothing, so a copied seal stays valid until maxAge", async () => {
+    const store = make();
+    const sealed = await store.writeSession(undefined, { count: 1 });
+    expect(await store.deleteSession(sealed)).toBeUndefined();
+    expect(await store.readSession(sealed)).toEqual({ count: 1 });
+  });
+});
+
+describe("cookieStore across backends and secret encodings", () => {
+  it("node:crypto and WebCrypto stores with one secret read each other's seals", async () => {
+    const a = cookieStore({ secret, backend: node });
+    const b = cookieStore({ secret, backend: web });
+    expect(await b.readSession(a.writeSession(undefined, { from: "node" }) as string)).toEqual({
+      from: "node",
+    });
+    expect(a.readSession(await b.writeSession(undefined, { from: "web" }))).toEqual({ from: "web" });
+  });
+
+  it("takes the secret as bytes, base64 (padded or not) or base64url, all the same key", () => {
+    const bytes = new Uint8Array(33).map((_, i) => 250 - i * 3); // 33 bytes: base64 has "+" or "/", no padding
+    const b64 = Buffer.from(bytes).toString("base64");
+    const b64url = Buffer.from(bytes).toString("base64url");
+    const longer = new Uint8Array(34).fill(251);
+    const stores = [
+      cookieStore({ secret: bytes }),
+      cookieStore({ secret: b64 }),
+      cookieStore({ secret: b64url }),
+      cookieStore({ secret: Buffer.from(bytes) }),
+    ];
+    expect(b64).not.toBe(b64url);
+    const sealed = stores[0]!.writeSession(undefined, { ok: true }) as string;
+    for (const store of stores) expect(store.readSession(sealed)).toEqual({ ok: true });
+    const padded = Buffer.from(longer).toString("base64");
+    expect(padded).toMatch(/==$/);
+    const fromPadded = cookieStore({ secret: padded }).writeSession(undefined, { ok: 1 }) as string;
+    expect(cookieStore({ secret: longer }).readSession(fromPadded)).toEqual({ ok: 1 });
+  });
+});
+
+describe("cookieStore options", () => {
+  const bad = (options: unknown, message: string) =>
+    expect(() => cookieStore(options as CookieStoreOptions)).toThrowError(new TypeError(message));
+
+  it("refuses secrets shorter than 32 bytes, or not base64", () => {
+    bad(
+      { secret: new Uint8Array(31) },
+      'cookieStore: option "secret": must hold at least 32 bytes (after decoding), got 31',
+    );
+    bad(
+      { secret: "c2hvcnQgc2VjcmV0" },
+      'cookieStore: option "secret": must hold at least 32 bytes (after decoding), got 12',
+    );
+    // 43 characters look long enough, but only hold 32 bytes when they are base64.
+    bad(
+      { secret: "this is a passphrase, not base64 at all!!!" },
+      'cookieStore: option "secret": must be base64 or base64url text (e.g. `openssl rand -base64 32`)',
+    );
+    bad({ secret: "" }, 'cookieStore: option "secret": must hold at least 32 bytes (after decoding), got 0');
+    bad(
+      { secret: 42 },
+      'cookieStore: option "secret": must be a Uint8Array or a base64/base64url string of 32+ random bytes',
+    );
+  });
+
+  it("never echoes a secret into the message", () => {
+    const leaked = "c2hvcnQgc2VjcmV0IHRoYXQgbXVzdCBub3QgbGVhaw"; // 31 bytes
+    expect(() => cookieStore({ secret: leaked })).toThrowError(/got 31$/);
+    expect(() => cookieStore({ secret: leaked })).not.toThrowError(leaked);
+    expect(() => cookieStore({ secret, previousSecrets: [`${leaked}!`] })).not.toThrowError(leaked);
+  });
+
+  it("checks each previous secret, naming its index", () => {
+    bad(
+      { secret, previousSecrets: [otherSecret, new Uint8Array(8)] },
+      'cookieStore: option "previousSecrets.1": must hold at least 32 bytes (after decoding), got 8',
+    );
+    bad(
+      { secret, previousSecrets: otherSecret },
+      'cookieStore: option "previousSecrets": must be an array of secrets',
+    );
+  });
+
+  it("checks maxAge, now and unknown options", () => {
+    bad({ secret, maxAge: 0 }, 'cookieStore: option "maxAge": must be at least 1 second');
+    bad({ secret, maxAge: 1.5 }, 'cookieStore: option "maxAge": must be a whole number of seconds');
+    bad({ secret, maxAge: "1h" }, 'cookieStore: option "maxAge": must be a number of seconds');
+    bad({ secret, now: 5 }, 'cookieStore: option "now": must be a function returning milliseconds');
+    bad({ secret, maxage: 60 }, 'cookieStore: unknown option "maxage"');
+    bad("secret", "cookieStore: options must be an object");
+  });
+});
+
+describe("cookieStore without a secret", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  it("warns once per process, and its stores share one random key", async () => {
+    vi.resetModules();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const fresh = await import("../../src/session/cookie-store.js");
+    const a = fresh.cookieStore();
+    const b = fresh.cookieStore<SessionData>({ maxAge: 60 });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(/no `secret` given.*will not survive a restart/);
+    expect(b.readSession(a.writeSession(undefined, { n: 1 }) as string)).toEqual({ n: 1 });
+    // A store with a real secret does not know that key, and does not warn.
+    expect(await rejection(fresh.cookieStore({ secret }), a.writeSession(undefined, {}) as string)).toMatch(
+      /^sealed with an unknown key/,
+    );
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("a new process (fresh module) gets a different key", async () => {
+    vi.resetModules();
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const first = (await import("../../src/session/cookie-store.js")).cookieStore();
+    vi.resetModules();
+    const second = (await import("../../src/session/cookie-store.js")).cookieStore();
+    expect(keyIdOf(first.writeSession(undefined, {}) as string)).not.toEqual(
+      keyIdOf(second.writeSession(undefined, {}) as string),
+    );
+  });
+});
