@@ -61,3 +61,12 @@ export type {
   ResponseHeaders,
 } from "./core/types.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
+export {
+  type Params,
+  type ParamsOptions,
+  type ParamsRequestKeys,
+  paramsRequest,
+  paramsResponse,
+  parseUrlEncoded,
+  wrapParams,
+} from "./middleware/params.js";
