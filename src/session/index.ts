@@ -9,3 +9,17 @@ export { assertJsonRoundTrip } from "./json-check.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
+export {
+  type Incoming,
+  type Outgoing,
+  type SessionErrorHook,
+  type SessionHandler,
+  type SessionOptions,
+  type SessionRequest,
+  type SessionRequestKeys,
+  type SessionResponseKeys,
+  type SessionSchema,
+  sessionRequest,
+  sessionResponse,
+  wrapSession,
+} from "./wrap-session.js";
