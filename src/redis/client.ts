@@ -13,7 +13,8 @@ export type RedisStringReply = string | Uint8Array | null | undefined;
  * const commands: RedisCommands = {
  *   get: (key) => myClient.command("GET", key),
  *   getAndTouch: (key, seconds) => myClient.command("GETEX", key, "EX", seconds),
- *   setWithTtl: (key, value, seconds) => myClient.command("SET", key, value, "EX", seconds),
+ *   setWithTtl: (key, value, seconds, onlyIfExists) =>
+ *     myClient.command("SET", key, value, "EX", seconds, ...(onlyIfExists ? ["XX"] : [])),
  *   del: (key) => myClient.command("DEL", key),
  * };
  */
@@ -22,8 +23,11 @@ export interface RedisCommands {
   get(key: string): PromiseLike<RedisStringReply>;
   /** `GETEX key EX seconds`: read and reset the time to live in one step (Redis 6.2+). */
   getAndTouch(key: string, seconds: number): PromiseLike<RedisStringReply>;
-  /** `SET key value EX seconds`: one atomic write of the value and its time to live. */
-  setWithTtl(key: string, value: string, seconds: number): PromiseLike<unknown>;
+  /**
+   * `SET key value EX seconds`, with `XX` when `onlyIfExists`: one atomic write of the value and its time to
+   * live. Resolves to `null` (or `undefined`) when `onlyIfExists` and the key does not exist, else to anything.
+   */
+  setWithTtl(key: string, value: string, seconds: number, onlyIfExists: boolean): PromiseLike<unknown>;
   /** `DEL key`. */
   del(key: string): PromiseLike<unknown>;
 }
@@ -32,7 +36,7 @@ export interface RedisCommands {
 export interface NodeRedisClientLike {
   get(key: string): PromiseLike<unknown>;
   getEx(key: string, options: { EX: number }): PromiseLike<unknown>;
-  set(key: string, value: string, options: { EX: number }): PromiseLike<unknown>;
+  set(key: string, value: string, options: { EX: number; XX?: boolean }): PromiseLike<unknown>;
   del(key: string): PromiseLike<unknown>;
 }
 
@@ -41,6 +45,7 @@ export interface IoredisClientLike {
   get(key: string): PromiseLike<unknown>;
   getex(key: string, mode: "EX", seconds: number): PromiseLike<unknown>;
   set(key: string, value: string, mode: "EX", seconds: number): PromiseLike<unknown>;
+  set(key: string, value: string, mode: "EX", seconds: number, condition: "XX"): PromiseLike<unknown>;
   del(key: string): PromiseLike<unknown>;
 }
 
@@ -73,11 +78,12 @@ export function toRedisCommands(client: RedisClientLike): RedisCommands {
       return client as RedisCommands;
     case "node-redis": {
       const c = client as NodeRedisClientLike;
-      // The `{ EX }` option form is understood by node-redis v4 and v5 (v5 also has `expiration`).
+      // The `{ EX, XX }` option form is understood by node-redis v4 and v5 (v5 also has `expiration`).
       return {
         get: (key) => c.get(key) as PromiseLike<RedisStringReply>,
         getAndTouch: (key, seconds) => c.getEx(key, { EX: seconds }) as PromiseLike<RedisStringReply>,
-        setWithTtl: (key, value, seconds) => c.set(key, value, { EX: seconds }),
+        setWithTtl: (key, value, seconds, onlyIfExists) =>
+          c.set(key, value, onlyIfExists ? { EX: seconds, XX: true } : { EX: seconds }),
         del: (key) => c.del(key),
       };
     }
@@ -86,7 +92,8 @@ export function toRedisCommands(client: RedisClientLike): RedisCommands {
       return {
         get: (key) => c.get(key) as PromiseLike<RedisStringReply>,
         getAndTouch: (key, seconds) => c.getex(key, "EX", seconds) as PromiseLike<RedisStringReply>,
-        setWithTtl: (key, value, seconds) => c.set(key, value, "EX", seconds),
+        setWithTtl: (key, value, seconds, onlyIfExists) =>
+          onlyIfExists ? c.set(key, value, "EX", seconds, "XX") : c.set(key, value, "EX", seconds),
         del: (key) => c.del(key),
       };
     }

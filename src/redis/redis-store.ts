@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { assertJsonRoundTrip } from "../session/json-check.js";
 import { isSessionKeyShape, newSessionKey } from "../session/keys.js";
+import { parseOptions } from "../session/parse-options.js";
 import type { SessionData, SessionStore, StoreReadContext } from "../session/store.js";
 import { type RedisClientLike, type RedisStringReply, redisClientKind, toRedisCommands } from "./client.js";
 
@@ -56,40 +57,21 @@ export class RedisTimeoutError extends Error {
 
 const MAX_INT32 = 2 ** 31 - 1;
 
-const EXPECTED: Record<string, string> = {
-  client: "a node-redis client, an ioredis client or a RedisCommands object",
-  prefix: "a string",
-  maxAge: `an integer number of seconds from 1 to ${MAX_INT32}`,
-  touch: "a boolean",
-  timeoutMs: `an integer number of milliseconds from 1 to ${MAX_INT32}`,
+// One message per option, whatever check failed, so it says what is expected.
+const integer = (what: string) => {
+  const error = `expected an integer number of ${what} from 1 to ${MAX_INT32}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(MAX_INT32, { error });
 };
 
-const optionsSchema = z
-  .object({
-    client: z.custom<RedisClientLike>((value) => redisClientKind(value) !== undefined),
-    prefix: z.string().default("ringlet:sess:"),
-    maxAge: z.number().int().min(1).max(MAX_INT32).default(86_400),
-    touch: z.boolean().default(false),
-    timeoutMs: z.number().int().min(1).max(MAX_INT32).default(1000),
-  })
-  .strict();
-
-function parseOptions(options: RedisStoreOptions) {
-  const parsed = optionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    throw new TypeError(
-      `redisStore: unknown option ${issue.keys.map((k) => `"${k}"`).join(", ")}; ` +
-        `known options are ${Object.keys(EXPECTED).join(", ")}`,
-    );
-  }
-  if (issue.path.length === 0) throw new TypeError("redisStore: options must be an object");
-  const name = String(issue.path[0]);
-  const value = (options as unknown as Record<string, unknown>)[name];
-  const got = typeof value === "object" || typeof value === "function" ? typeof value : String(value);
-  throw new TypeError(`redisStore: option "${name}" must be ${EXPECTED[name]}, got ${got}`);
-}
+const optionsSchema = z.strictObject({
+  client: z.custom<RedisClientLike>((value) => redisClientKind(value) !== undefined, {
+    error: "expected a node-redis client, an ioredis client or a RedisCommands object",
+  }),
+  prefix: z.string({ error: "expected a string" }).default("ringlet:sess:"),
+  maxAge: integer("seconds").default(86_400),
+  touch: z.boolean({ error: "expected a boolean" }).default(false),
+  timeoutMs: integer("milliseconds").default(1000),
+});
 
 const utf8 = new TextDecoder();
 
@@ -97,7 +79,8 @@ const utf8 = new TextDecoder();
  * A session store in Redis.
  *
  * - Keys are 256-bit random ids (`newSessionKey`); a key of any other shape reads as absent without a Redis
- *   round trip and is reported as `rejected-cookie`. A write under an existing key keeps that key.
+ *   round trip and is reported as `rejected-cookie`. A write keeps the key while its session exists; a
+ *   session deleted or expired meanwhile is written under a new key, so a deleted key never comes back.
  * - Values are JSON; `writeSession` throws a `TypeError` naming the path of a value that would not survive
  *   JSON. A stored value that is not a JSON object reads as absent and is reported as `invalid-session`.
  * - A Redis error or timeout rejects the operation, which `wrapSession` turns into a 503.
@@ -111,7 +94,7 @@ const utf8 = new TextDecoder();
 export function redisStore<Data extends SessionData = SessionData>(
   options: RedisStoreOptions,
 ): RedisStore<Data> {
-  const { client, prefix, maxAge, touch, timeoutMs } = parseOptions(options);
+  const { client, prefix, maxAge, touch, timeoutMs } = parseOptions("redisStore", optionsSchema, options);
   const commands = toRedisCommands(client);
   const redisKey = (sessionKey: string): string =>
     prefix + createHash("sha256").update(sessionKey).digest("hex");
@@ -138,12 +121,18 @@ export function redisStore<Data extends SessionData = SessionData>(
       }
       assertJsonRoundTrip(data);
       const json = JSON.stringify(data);
-      // A key of another shape was not issued here: never adopt it (the client could have chosen it).
-      const sessionKey = key !== undefined && isSessionKeyShape(key) ? key : newSessionKey();
+      const write = (sessionKey: string, onlyIfExists: boolean) =>
+        bounded("SET", timeoutMs, () =>
+          commands.setWithTtl(redisKey(sessionKey), json, maxAge, onlyIfExists),
+        );
       // One SET carries the value and its lifetime, so a failure leaves either the old value or the new one.
-      return bounded("SET", timeoutMs, () => commands.setWithTtl(redisKey(sessionKey), json, maxAge)).then(
-        () => sessionKey,
-      );
+      // An update uses SET … XX: a session deleted meanwhile (a logout in another tab, an admin's DEL) or
+      // expired is not brought back under its old key; the data gets a new key instead. A key of another
+      // shape was not issued here and is never adopted (the client could have chosen it).
+      if (key !== undefined && isSessionKeyShape(key)) {
+        return write(key, true).then((reply) => (reply == null ? writeNew(write) : key));
+      }
+      return writeNew(write);
     },
 
     deleteSession(key: string) {
@@ -151,6 +140,11 @@ export function redisStore<Data extends SessionData = SessionData>(
       return bounded("DEL", timeoutMs, () => commands.del(redisKey(key))).then(() => undefined);
     },
   };
+}
+
+function writeNew(write: (sessionKey: string, onlyIfExists: boolean) => Promise<unknown>): Promise<string> {
+  const sessionKey = newSessionKey();
+  return write(sessionKey, false).then(() => sessionKey);
 }
 
 /**

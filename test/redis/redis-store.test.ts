@@ -182,6 +182,20 @@ describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () =
       expect(reports).toEqual([]);
     });
 
+    it("does not bring back a session deleted or expired before an update: the data gets a new key", async () => {
+      const p = prefix("resurrect");
+      const store = redisStore({ client, prefix: p });
+      const key = await store.writeSession(undefined, { user: "ada" });
+      await store.deleteSession(key); // a logout in another tab, while this request was running
+      const next = await store.writeSession(key, { user: "ada", n: 1 });
+      expect(next).not.toBe(key);
+      expect(isSessionKeyShape(next)).toBe(true);
+      expect(await store.readSession(key)).toBeUndefined();
+      expect(await store.readSession(next)).toEqual({ user: "ada", n: 1 });
+      expect(await admin.ttl(store.redisKey(next))).toBeGreaterThan(86_000);
+      expect(await keysUnder(admin, p)).toEqual([store.redisKey(next)]);
+    });
+
     it("never adopts a key it did not issue: a malformed key on write gets a fresh one", async () => {
       const p = prefix("adopt");
       const store = redisStore({ client, prefix: p });
@@ -251,7 +265,8 @@ describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () =
     const commands: RedisCommands = {
       get: (key) => admin.get(key),
       getAndTouch: (key, seconds) => admin.getex(key, "EX", seconds),
-      setWithTtl: (key, value, seconds) => admin.set(key, value, "EX", seconds),
+      setWithTtl: (key, value, seconds, onlyIfExists) =>
+        onlyIfExists ? admin.set(key, value, "EX", seconds, "XX") : admin.set(key, value, "EX", seconds),
       del: (key) => admin.del(key),
     };
     const store = redisStore({ client: commands, prefix: p, touch: true, maxAge: 100 });
@@ -354,15 +369,16 @@ describe("redisStore options", () => {
   });
 
   it.each([
-    [{ client: {} }, /option "client" must be a node-redis client, an ioredis client or a RedisCommands/],
-    [{}, /option "client"/],
-    [{ client, prefix: 1 }, /option "prefix" must be a string, got 1/],
-    [{ client, maxAge: 0 }, /option "maxAge" must be an integer number of seconds .*, got 0/],
-    [{ client, maxAge: 1.5 }, /option "maxAge"/],
-    [{ client, maxAge: "60" }, /option "maxAge"/],
-    [{ client, touch: "yes" }, /option "touch" must be a boolean, got yes/],
-    [{ client, timeoutMs: -1 }, /option "timeoutMs" must be an integer number of milliseconds/],
-    [{ client, ttl: 5 }, /unknown option "ttl"/],
+    [{ client: {} }, /option "client": expected a node-redis client, an ioredis client or a RedisCommands/],
+    [{}, /option "client": expected .* \(got undefined\)/],
+    [{ client, prefix: 1 }, /option "prefix": expected a string \(got 1\)/],
+    [{ client, maxAge: 0 }, /option "maxAge": expected an integer number of seconds from 1 to \d+ \(got 0\)/],
+    [{ client, maxAge: 1.5 }, /option "maxAge": expected an integer number of seconds/],
+    [{ client, maxAge: "60" }, /option "maxAge": expected an integer number of seconds .*\(got "60"\)/],
+    [{ client, maxAge: 2 ** 31 }, /option "maxAge"/],
+    [{ client, touch: "yes" }, /option "touch": expected a boolean \(got "yes"\)/],
+    [{ client, timeoutMs: -1 }, /option "timeoutMs": expected an integer number of milliseconds/],
+    [{ client, ttl: 5 }, /redisStore: unknown option "ttl"/],
   ])("throws at construction for %o", (options, message) => {
     expect(() => redisStore(options as never)).toThrow(message);
   });
