@@ -61,6 +61,7 @@ export type {
   ResponseHeaders,
 } from "./core/types.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
+export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {
   type Params,
   type ParamsOptions,
