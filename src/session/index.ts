@@ -5,6 +5,14 @@
 
 export { type CookieStoreOptions, cookieStore, DEFAULT_COOKIE_STORE_MAX_AGE } from "./cookie-store.js";
 export { CookieTooLargeError, SessionStoreError } from "./errors.js";
+export {
+  type FlashOptions,
+  type FlashRequestKeys,
+  type FlashResponseKeys,
+  flashRequest,
+  flashResponse,
+  wrapFlash,
+} from "./flash.js";
 export { assertJsonRoundTrip } from "./json-check.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
