@@ -4,8 +4,7 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../adapters/cancel-body.js";
-import { getHeader } from "../core/response.js";
-import type { Handler, Request, Response } from "../core/types.js";
+import type { Handler, Request, Response, ResponseHeaders } from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */
 export interface HeadOptions {
@@ -28,10 +27,11 @@ export function headRequest<R extends Request>(request: R): R {
 }
 
 /**
- * The response to send: for a HEAD `request`, `response` without its body. A stream or async iterable body
- * is cancelled. Headers are kept, `content-length` included; when the body was a string or bytes and had no
- * `content-length`, one is added with the size a GET would have sent (RFC 9110 §8.6 allows it on HEAD,
- * and only with that value). For any other method the response is returned as is.
+ * The response to send: for a HEAD `request`, `response` without its body; for any other method, `response`
+ * itself. A stream or async iterable body is cancelled and the headers are kept as they are, a
+ * `content-length` the handler set included. A string or byte body leaves `content-length` set to its size in
+ * bytes, the value the adapter would send for GET (RFC 9110 §9.3.2, §8.6: on HEAD it may only be that
+ * value), replacing any the handler set, as the adapter does for such bodies.
  *
  * @example
  * headResponse({ status: 200, headers: {}, body: "hello" }, headRequest);
@@ -48,10 +48,9 @@ export function headResponse<Res extends Response>(
   let headers = response.headers;
   if (typeof body === "string" || body instanceof Uint8Array) {
     const s = response.status;
-    // RFC 9110 §8.6: no Content-Length on 1xx and 204; a 304 describes another response's size.
-    if (s >= 200 && s !== 204 && s !== 304 && getHeader(response, "content-length") === undefined) {
-      const size = typeof body === "string" ? utf8Length(body) : body.byteLength;
-      headers = { ...headers, "content-length": String(size) };
+    // RFC 9110 §8.6: no Content-Length on 1xx and 204; a 304's would describe another response.
+    if (s >= 200 && s !== 204 && s !== 304) {
+      headers = withLength(headers, typeof body === "string" ? utf8Length(body) : body.byteLength);
     }
   } else {
     cancelBody(body, (error) => (options?.onError ?? defaultOnError)(error, request));
@@ -91,6 +90,17 @@ function parseHeadOptions(options: unknown): HeadOptions {
   if (issue.code === "unrecognized_keys") throw new TypeError(`wrapHead: unknown option "${issue.keys[0]}"`);
   if (issue.path.length === 0) throw new TypeError("wrapHead: options must be an object");
   throw new TypeError(`wrapHead: option "${issue.path.join(".")}": ${issue.message}`);
+}
+
+/** `headers` with `content-length: size`, without any other spelling of it or a `transfer-encoding`. */
+function withLength(headers: ResponseHeaders, size: number): ResponseHeaders {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const name in headers) {
+    const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : "";
+    if (lower !== "content-length" && lower !== "transfer-encoding") out[name] = headers[name]!;
+  }
+  out["content-length"] = String(size);
+  return out;
 }
 
 function defaultOnError(error: unknown, request: Request): void {

@@ -54,9 +54,19 @@ describe("wrapHead", () => {
     expect(out.body).toBeUndefined();
   });
 
-  it("keeps a content-length the handler set, in any spelling", () => {
-    const { handler } = recording({ status: 200, headers: { "Content-Length": "99" }, body: "x" });
-    expect((wrapHead(handler)(HEAD) as Response).headers).toEqual({ "Content-Length": "99" });
+  it("keeps a content-length the handler set for a streamed body", () => {
+    const body = Readable.from(["abc"]);
+    const { handler } = recording({ status: 200, headers: { "Content-Length": "3", "x-a": "1" }, body });
+    expect((wrapHead(handler)(HEAD) as Response).headers).toEqual({ "Content-Length": "3", "x-a": "1" });
+  });
+
+  it("replaces a wrong content-length or transfer-encoding of a string body with its size, as GET would send", () => {
+    const { handler } = recording({
+      status: 200,
+      headers: { "Content-Length": "99", "Transfer-Encoding": "chunked", "x-a": "1" },
+      body: "x",
+    });
+    expect((wrapHead(handler)(HEAD) as Response).headers).toEqual({ "x-a": "1", "content-length": "1" });
   });
 
   it("adds the byte length of a Uint8Array body", () => {
