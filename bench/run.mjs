@@ -184,6 +184,8 @@ async function measure(suite, target, opts) {
       p99Ms: result.p99Ms,
       busy: share("runNs"),
       queued: share("waitNs"),
+      // CPU time per request hardly depends on what else runs on the machine: a cross-check of req/s.
+      cpuUsPerRequest: before && after ? (after.runNs - before.runNs) / 1000 / result.requests : undefined,
     };
   } finally {
     await server.stop();
@@ -223,7 +225,8 @@ async function runSuite(name, opts) {
         info.set(target.id, result);
         console.log(
           `${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(6)} ms` +
-            `  server ${percent(result.busy)} busy, ${percent(result.queued)} queued`,
+            `  server ${percent(result.busy)} busy, ${percent(result.queued)} queued, ` +
+            `${result.cpuUsPerRequest?.toFixed(1)} CPU µs/req`,
         );
       } catch (error) {
         failures.set(target.id, error.message);
@@ -248,6 +251,10 @@ async function runSuite(name, opts) {
         rs.some((r) => r.queued === undefined) || rs.length === 0
           ? undefined
           : median(rs.map((r) => r.queued)),
+      cpuUsPerRequest:
+        rs.length === 0 || rs.some((r) => r.cpuUsPerRequest === undefined)
+          ? undefined
+          : median(rs.map((r) => r.cpuUsPerRequest)),
       cookieBytes: info.get(t.id)?.cookieBytes,
     };
   });
@@ -279,6 +286,7 @@ function printTable({ suite, summary }) {
       ? [["cookie bytes", (t) => (t.cookieBytes === undefined ? "" : String(t.cookieBytes))]]
       : []),
     ["server busy / queued", (t) => `${percent(t.busy)} / ${percent(t.queued)}`],
+    ["CPU µs/req", (t) => (t.cpuUsPerRequest === undefined ? "?" : t.cpuUsPerRequest.toFixed(1))],
     ["req/s per round", (t) => t.runs.map((x) => x.toFixed(0)).join(", ")],
   ];
   const head = columns.map(([name]) => name);
@@ -308,7 +316,12 @@ function printTable({ suite, summary }) {
     const label = (id) => suite.targets.find((t) => t.id === id)?.label ?? id;
     const x = ratio(summary, goal.target, goal.against);
     const verdict = x === undefined ? "not measured" : x >= goal.atLeast ? "met" : "NOT MET";
-    const value = x === undefined ? "" : `: ${x.toFixed(2)}×`;
+    const cpu = (id) => summary.find((t) => t.id === id)?.cpuUsPerRequest;
+    const byCpu = cpu(goal.target) && cpu(goal.against) ? cpu(goal.against) / cpu(goal.target) : undefined;
+    const value =
+      x === undefined
+        ? ""
+        : `: ${x.toFixed(2)}×${byCpu === undefined ? "" : ` (by CPU time per request: ${byCpu.toFixed(2)}×)`}`;
     console.log(`goal: ${label(goal.target)} ≥ ${goal.atLeast}× ${label(goal.against)}${value}, ${verdict}`);
   }
 }

@@ -1,7 +1,7 @@
 // Starts one benchmark server (bench/servers/*.mjs) in a child process pinned to a core, waits for
 // the "READY <port>" line it prints, and stops it again.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const SERVERS = fileURLToPath(new URL("./servers/", import.meta.url));
@@ -65,13 +65,22 @@ export function startServer(file, { cpu, timeoutMs = 20_000 }) {
 }
 
 /**
- * The scheduler's account of a process's main thread (Linux `/proc/<pid>/schedstat`): nanoseconds spent
- * running, and waiting runnable for a core that something else held. Undefined where /proc is missing.
+ * The scheduler's account of a process (Linux `schedstat` of every task in `/proc/<pid>/task`): nanoseconds its threads
+ * spent running (all of them: V8's and libuv's helpers too), and nanoseconds its main thread waited,
+ * runnable, for a core that something else held. Undefined where /proc is missing.
  */
 export function schedstat(pid) {
   try {
-    const [runNs, waitNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ").map(Number);
-    return { runNs, waitNs };
+    const fields = (path) => readFileSync(path, "utf8").split(" ").map(Number);
+    let runNs = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        runNs += fields(`/proc/${pid}/task/${task}/schedstat`)[0];
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return { runNs, waitNs: fields(`/proc/${pid}/schedstat`)[1] };
   } catch {
     return undefined;
   }

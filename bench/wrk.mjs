@@ -67,7 +67,7 @@ export function wrkProblems(result, { checked }) {
  */
 export function runWrk(url, { cpu, threads, connections, duration, checkMode }) {
   const args = ["-c", String(cpu), "wrk", `-t${threads}`, `-c${connections}`, `-d${duration}s`];
-  args.push("--latency", "--timeout", "5s");
+  args.push("--latency", "--timeout", "10s");
   if (checkMode !== undefined) args.push("-s", CHECK_SCRIPT);
   args.push(url);
   if (checkMode !== undefined) args.push("--", checkMode);
