@@ -2,6 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
 import { response } from "../../src/core/response.js";
 import type { Request, Response } from "../../src/core/types.js";
+import { cookieStore } from "../../src/session/cookie-store.js";
 import { CookieTooLargeError, SessionStoreError } from "../../src/session/errors.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionReport, SessionStore } from "../../src/session/store.js";
@@ -114,10 +115,13 @@ function keyOf(res: Response): string {
   return match[1]!;
 }
 
+const secret = new Uint8Array(32).fill(1);
+/** `serverSide`: the store keeps the key on update and can revoke a key (the cookie store can do neither). */
 const kinds = [
-  { name: "a synchronous recording store", make: () => recording(mapStore(), false) },
-  { name: "an asynchronous recording store", make: () => recording(mapStore(), true) },
-  { name: "memoryStore", make: () => recording(memoryStore({ sweepInterval: 0 }), false) },
+  { name: "a synchronous recording store", serverSide: true, make: () => recording(mapStore(), false) },
+  { name: "an asynchronous recording store", serverSide: true, make: () => recording(mapStore(), true) },
+  { name: "memoryStore", serverSide: true, make: () => recording(memoryStore({ sweepInterval: 0 }), false) },
+  { name: "cookieStore", serverSide: false, make: () => recording(cookieStore({ secret }), false) },
 ];
 
 afterEach(() => {
@@ -161,13 +165,14 @@ for (const kind of kinds) {
       expect(res).toEqual({ status: 200, headers: { "set-cookie": setCookies(res)[0] }, body: "ok" });
     });
 
-    it("session data with a valid key: writeSession(key, data) and no cookie when the key is kept", async () => {
+    it("session data with a valid key: writeSession(key, data); a cookie only when the key changed", async () => {
       const h = setup();
       const cookie = await login(h);
       const res = await h.call(cookie, { session: { user: "bob" } });
       expect(h.log.filter((l) => !l.endsWith("done"))).toEqual(["read", "write same"]);
-      expect(setCookies(res)).toEqual([]);
-      await h.call(cookie, undefined);
+      if (kind.serverSide) expect(setCookies(res)).toEqual([]);
+      else expect(`ring-session=${keyOf(res)}`).not.toBe(cookie);
+      await h.call(kind.serverSide ? cookie : `ring-session=${keyOf(res)}`, undefined);
       expect(h.seen.session).toEqual({ user: "bob" });
     });
 
@@ -185,9 +190,10 @@ for (const kind of kinds) {
       const cookie = await login(h);
       const res = await h.call(cookie, { session: {} });
       expect(h.log.filter((l) => !l.endsWith("done"))).toEqual(["read", "write same"]);
-      expect(setCookies(res)).toEqual([]);
-      await h.call(cookie, undefined);
-      expect(h.seen).toEqual({ session: {}, sessionKey: cookie.slice(13) });
+      const next = kind.serverSide ? cookie : `ring-session=${keyOf(res)}`;
+      if (kind.serverSide) expect(setCookies(res)).toEqual([]);
+      await h.call(next, undefined);
+      expect(h.seen).toEqual({ session: {}, sessionKey: next.slice(13) });
       const fresh = await h.call(undefined, { session: {} });
       expect(keyOf(fresh)).not.toBe("");
     });
@@ -200,8 +206,11 @@ for (const kind of kinds) {
       expect(setCookies(res)).toEqual([
         "ring-session=; Domain=example.com; Path=/app; HttpOnly; SameSite=Lax; Max-Age=0",
       ]);
-      await h.call(cookie, undefined);
-      expect(h.seen).toEqual({ session: {}, sessionKey: undefined });
+      if (kind.serverSide) {
+        // A copied cookie is dead too (the cookie store cannot revoke one before maxAge: docs/security.md).
+        await h.call(cookie, undefined);
+        expect(h.seen).toEqual({ session: {}, sessionKey: undefined });
+      }
     });
 
     it("session null without a valid key still expires the cookie, without asking the store to delete", async () => {
@@ -220,8 +229,10 @@ for (const kind of kinds) {
       expect(h.log.filter((l) => !l.endsWith("done"))).toEqual(["read", "delete", "write new"]);
       const key = keyOf(res);
       expect(key).not.toBe(old);
-      await h.call(cookie, undefined);
-      expect(h.seen).toEqual({ session: {}, sessionKey: undefined });
+      if (kind.serverSide) {
+        await h.call(cookie, undefined);
+        expect(h.seen).toEqual({ session: {}, sessionKey: undefined });
+      }
       await h.call(`ring-session=${key}`, undefined);
       expect(h.seen.session).toEqual({ user: "ann", admin: true });
       const first = await h.call(undefined, { session: { a: 1 }, recreateSession: true });
@@ -243,7 +254,8 @@ for (const kind of kinds) {
       const h = setup();
       const cookie = await login(h);
       const res = await h.call(cookie, { session: { n: 2 }, sessionCookieAttrs: { maxAge: 60 } });
-      expect(setCookies(res)).toEqual([`${cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60`]);
+      const sent = kind.serverSide ? cookie : `ring-session=${keyOf(res)}`;
+      expect(setCookies(res)).toEqual([`${sent}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60`]);
     });
 
     it("removes session, sessionCookieAttrs and recreateSession from the response handed outwards", async () => {
