@@ -206,10 +206,11 @@ describe("headResponse", () => {
     fc.assert(
       fc.property(
         fc.string({
+          // Lone surrogates included: TextEncoder sends each as U+FFFD (3 bytes).
           unit: fc.oneof(
-            fc.constant("\uD800"),
-            fc.constant("\uDC00"),
-            fc.string({ unit: "binary", maxLength: 1 }),
+            fc.constantFrom("\uD800", "\uDC00", "a", "é", "€", "😀"),
+            fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+            fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
           ),
         }),
         (text) => {
