@@ -1,0 +1,331 @@
+/**
+ * `ringlet/node`: serves a ringlet handler with Node's `http` (or `https`) server. `toNodeListener` gives a
+ * `(req, res)` listener for any Node server or Express; `serve` starts a server. docs/node-adapter.md has
+ * every option and edge case; the request mapping is in ./node/request.ts, the writing in ./node/write-response.ts.
+ */
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
+import {
+  createServer as createHttpsServer,
+  type ServerOptions as HttpsOptions,
+  type Server as HttpsServer,
+} from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { z } from "zod";
+import { HttpError } from "../core/http-error.js";
+import { responseProblem } from "../core/response-check.js";
+import type { Handler, Request, Response } from "../core/types.js";
+import { cancelBody } from "./cancel-body.js";
+import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
+import { drainRequest, exceedsDrainBudget } from "./node/drain.js";
+import { toRequest } from "./node/request.js";
+import { writeResponse } from "./node/write-response.js";
+
+export { defaultOnError, errorResponse, type OnError } from "./error-response.js";
+
+/**
+ * Options of {@link toNodeListener} (and of {@link serve}), checked once when the listener is built.
+ *
+ * - `onError(error, request)`: hears of every error the adapter handles: a handler that threw or rejected,
+ *   an invalid response, a body that failed mid-stream, a malformed request (`request` is then `undefined`).
+ *   Default: {@link defaultOnError}, one line on stderr. A throw or rejection in it is caught and logged.
+ * - `trustProxy`: use `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-For` (their first, client-side
+ *   value) for `scheme`, `serverName`/`serverPort` and `remoteAddr`. Only for servers reachable solely
+ *   through proxies you run, which overwrite these headers. Default: `false`.
+ * - `drainMaxBytes`: how much of a request body the handler left unread is read and discarded after the
+ *   response to keep the connection alive; past it the connection is closed. Default: `65536` (64 KiB).
+ * - `drainTimeout`: how long, in milliseconds, that draining may take before the connection is closed.
+ *   Default: `5000`.
+ */
+export interface NodeListenerOptions {
+  onError?: OnError | undefined;
+  trustProxy?: boolean | undefined;
+  drainMaxBytes?: number | undefined;
+  drainTimeout?: number | undefined;
+}
+
+/**
+ * Options of {@link serve}: the listener's, plus
+ *
+ * - `port`: the TCP port; `0` picks a free one (read it back from the result). Default: `3000`.
+ * - `hostname`: the address to listen on. Default: `"127.0.0.1"`; use `"0.0.0.0"` or `"::"` to accept
+ *   connections from other machines.
+ * - `https`: TLS options (`key`, `cert`, ... as for `https.createServer`); when given the server speaks HTTPS.
+ * - any other `http.createServer` option (`keepAliveTimeout`, `requestTimeout`, `maxHeaderSize`, ...),
+ *   passed to Node unchanged.
+ */
+export interface ServeOptions extends NodeListenerOptions, ServerOptions {
+  port?: number | undefined;
+  hostname?: string | undefined;
+  https?: HttpsOptions | undefined;
+}
+
+/** What {@link serve} resolves to. */
+export interface RunningServer {
+  /** e.g. `"http://127.0.0.1:3000"`; a wildcard address is shown as the loopback address. */
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server | HttpsServer;
+  /** Stops accepting connections, closes idle keep-alive ones, and resolves once the server has closed. */
+  close(): Promise<void>;
+}
+
+/** A Node request listener, as `http.createServer` and Express take. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
+const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
+
+const listenerShape = {
+  onError: z.custom<OnError>(isFunction).optional(),
+  trustProxy: z.boolean().optional(),
+  drainMaxBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  // setTimeout's ceiling: a larger delay would fire at once.
+  drainTimeout: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .optional(),
+};
+const listenerSchema = z.strictObject(listenerShape);
+const serveSchema = z.looseObject({
+  ...listenerShape,
+  port: z.number().int().min(0).max(65535).optional(),
+  hostname: z.string().min(1).optional(),
+  https: z.custom<HttpsOptions>(isObject).optional(),
+});
+
+const EXPECTED: Record<string, string> = {
+  onError: "a function (error, request) => void",
+  trustProxy: "a boolean",
+  drainMaxBytes: "a non-negative integer (bytes)",
+  drainTimeout: "an integer from 1 to 2147483647 (milliseconds)",
+  port: "an integer from 0 to 65535",
+  hostname: "a non-empty string",
+  https: "an object of https.createServer options (key, cert, ...)",
+};
+
+function parseOptions<S extends z.ZodType>(fn: string, schema: S, options: unknown): z.output<S> {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") {
+    throw new TypeError(`${fn}: unknown option ${JSON.stringify(issue.keys[0])}`);
+  }
+  const name = issue.path[0];
+  if (name === undefined) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  const value = (options as Record<PropertyKey, unknown>)[name as PropertyKey];
+  throw new TypeError(
+    `${fn}: option "${String(name)}" must be ${EXPECTED[String(name)] ?? "valid"}, got ${describe(value)}`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return Array.isArray(value) ? "an array" : typeof value;
+}
+
+/**
+ * Turns a ringlet handler into a Node request listener. Options are validated here, once; a bad one throws
+ * a `TypeError` naming it.
+ *
+ * @example
+ * import { createServer } from "node:http";
+ * const listener = toNodeListener((request) => ({ status: 200, headers: {}, body: `Hello ${request.uri}` }));
+ * createServer(listener).listen(3000);
+ */
+export function toNodeListener(handler: Handler, options: NodeListenerOptions = {}): NodeListener {
+  if (typeof handler !== "function") {
+    throw new TypeError(`toNodeListener: handler must be a function, got ${describe(handler)}`);
+  }
+  const parsed = parseOptions("toNodeListener", listenerSchema, options);
+  const onError = parsed.onError ?? defaultOnError;
+  const trustProxy = parsed.trustProxy ?? false;
+  const drainMaxBytes = parsed.drainMaxBytes ?? 65536;
+  const drainTimeout = parsed.drainTimeout ?? 5000;
+
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: Request | undefined,
+    response: Response,
+    forceClose: boolean,
+  ): void => {
+    const body = response.body;
+    const hasRequestBody = request?.body !== undefined;
+    // A streamed response may itself be reading the request body, so only a string or byte response
+    // decides up front that the unread rest is too large to drain.
+    const close =
+      forceClose ||
+      // The server is shutting down (`server.close()`): do not leave this connection idling in keep-alive.
+      (req.socket as { server?: { listening?: boolean } } | null)?.server?.listening === false ||
+      (hasRequestBody &&
+        (typeof body !== "object" || body === null || body instanceof Uint8Array) &&
+        exceedsDrainBudget(req, request.headers["content-length"], drainMaxBytes));
+    try {
+      const streaming = writeResponse(res, response, req.method, close, (error) =>
+        reportError(onError, error, request),
+      );
+      if (hasRequestBody && !close) {
+        if (streaming === undefined) drainRequest(req, res, drainMaxBytes, drainTimeout);
+        else streaming.then(() => drainRequest(req, res, drainMaxBytes, drainTimeout));
+      }
+    } catch (error) {
+      // Node refused something in writeHead that responseProblem let through.
+      reportError(onError, error, request);
+      cancelBody(body, (cancelError) => reportError(onError, cancelError, request));
+      if (res.headersSent || response.status === 500) res.destroy();
+      else send(req, res, request, errorResponse(undefined), true);
+    }
+  };
+
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: Request | undefined,
+    error: unknown,
+  ): void => {
+    reportError(onError, error, request);
+    if (res.destroyed) return;
+    send(req, res, request, errorResponse(error), false);
+  };
+
+  const respond = (req: IncomingMessage, res: ServerResponse, request: Request, response: Response): void => {
+    if (res.destroyed) {
+      // The client left while the handler worked: release the body it returned, there is no one to send it to.
+      cancelBody(isObjectValue(response) ? response.body : undefined, (error) =>
+        reportError(onError, error, request),
+      );
+      return;
+    }
+    const problem = responseProblem(response);
+    if (problem !== undefined) {
+      const body = isObjectValue(response) ? (response as { body?: unknown }).body : undefined;
+      cancelBody(body, (error) => reportError(onError, error, request));
+      fail(req, res, request, new TypeError(`Invalid response from handler: ${problem}`));
+      return;
+    }
+    send(req, res, request, response, false);
+  };
+
+  return function ringletListener(req: IncomingMessage, res: ServerResponse): void {
+    if (req.url === "*" && req.method === "OPTIONS") {
+      // RFC 9110 §9.3.7: OPTIONS * asks about the server itself, a ping no resource can answer; it is not
+      // passed to the handler, whose `uri` always starts with "/".
+      res.writeHead(204, hasBodyHeaders(req) ? { connection: "close" } : {});
+      res.end();
+      return;
+    }
+    const request = toRequest(req, trustProxy);
+    if (request instanceof HttpError) {
+      reportError(onError, request, undefined);
+      send(req, res, undefined, errorResponse(request), true);
+      return;
+    }
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      fail(req, res, request, error);
+      return;
+    }
+    // A synchronous result is written synchronously: awaiting it would cost a microtask per request.
+    if (isObjectValue(result) && typeof (result as Promise<Response>).then === "function") {
+      (result as Promise<Response>).then(
+        (response) => respond(req, res, request, response),
+        (error: unknown) => fail(req, res, request, error),
+      );
+    } else {
+      respond(req, res, request, result as Response);
+    }
+  };
+}
+
+function isObjectValue(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
+
+function hasBodyHeaders(req: IncomingMessage): boolean {
+  const cl = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (cl !== undefined && cl !== "0");
+}
+
+/**
+ * Starts an HTTP (or, with `https`, HTTPS) server for `handler` and resolves once it listens. Malformed
+ * requests that Node's parser rejects (a bad request line, oversized headers) get Node's 400/431/408 and are
+ * reported to `onError` too.
+ *
+ * @example
+ * const server = await serve((request) => ({ status: 200, headers: {}, body: "Hello" }), { port: 3000 });
+ * console.log(`listening on ${server.url}`);
+ * await server.close();
+ */
+export async function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
+  const parsed = parseOptions("serve", serveSchema, options);
+  const { port, hostname, https, onError, trustProxy, drainMaxBytes, drainTimeout, ...serverOptions } =
+    parsed;
+  const listener = toNodeListener(handler, { onError, trustProxy, drainMaxBytes, drainTimeout });
+  const server =
+    https === undefined
+      ? createServer(serverOptions as ServerOptions, listener)
+      : createHttpsServer({ ...(serverOptions as ServerOptions), ...https }, listener);
+  server.on("clientError", clientErrorListener(onError ?? defaultOnError));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port ?? 3000, hostname ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host =
+    address.address === "0.0.0.0"
+      ? "127.0.0.1"
+      : address.address === "::"
+        ? "[::1]"
+        : address.family === "IPv6"
+          ? `[${address.address}]`
+          : address.address;
+  return {
+    url: `${https === undefined ? "http" : "https"}://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+const CLIENT_ERROR_RESPONSES: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+
+/**
+ * What Node does by default for a request its parser rejects, plus a report to `onError`. A connection reset
+ * is not reported: the client simply left.
+ */
+function clientErrorListener(onError: OnError): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    const code = error.code ?? "";
+    if (code !== "ECONNRESET" && code !== "EPIPE") reportError(onError, error, undefined);
+    // Answer only if no response has started on this socket, so the client never sees two status lines.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const status = CLIENT_ERROR_RESPONSES[code] ?? "400 Bad Request";
+      // As Node's own handler: an idle socket takes this small write at once, then the connection goes.
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  };
+}

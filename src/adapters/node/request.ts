@@ -1,0 +1,276 @@
+/**
+ * Builds the ringlet request map from a Node `IncomingMessage`: raw target, headers from `rawHeaders`
+ * (nothing a client sent is lost), host, scheme and peer, and a body that reads nothing until iterated.
+ */
+import type { IncomingMessage } from "node:http";
+import { HttpError } from "../../core/http-error.js";
+import type { Request } from "../../core/types.js";
+import { hasValidPercentEncoding } from "../request-target.js";
+
+/**
+ * The request map for `req`, frozen with its headers, or an `HttpError` (400) when the request target,
+ * the Host header or (with `trustProxy`) an `X-Forwarded-*` header is malformed. `OPTIONS *` is not mapped
+ * here: the listener answers it (see docs/node-adapter.md).
+ *
+ * @example
+ * const request = toRequest(req, false);
+ * if (request instanceof HttpError) { ... } // answer 400, never call the handler
+ */
+export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | HttpError {
+  const target = req.url ?? "";
+  let pathAndQuery = target;
+  let authority: string | undefined;
+  let authorityHttps = false;
+  if (target.charCodeAt(0) !== SLASH) {
+    // RFC 9112 §3.2.2: absolute-form (what proxies send); its authority replaces the Host header.
+    const prefix = absoluteFormPrefix(target);
+    if (prefix === 0) return badRequest(`Malformed request target ${quote(target)}`);
+    authorityHttps = prefix === 8;
+    let end = prefix;
+    while (end < target.length && target.charCodeAt(end) !== SLASH && target.charCodeAt(end) !== QUESTION)
+      end++;
+    authority = target.slice(prefix, end);
+    if (authority === "") return badRequest(`Malformed request target ${quote(target)}`);
+    const rest = target.slice(end);
+    pathAndQuery = rest === "" ? "/" : rest.charCodeAt(0) === QUESTION ? `/${rest}` : rest;
+  }
+  // A fragment is never part of a request target (RFC 9112 §3.2); Node's parser lets `#` through.
+  if (pathAndQuery.indexOf("#") !== -1) return badRequest(`Malformed request target ${quote(target)}`);
+  const q = pathAndQuery.indexOf("?");
+  const uri = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const queryString = q === -1 ? undefined : pathAndQuery.slice(q + 1);
+  // RFC 3986 §2.1: in the path, "%" only starts a pct-encoded octet. (Queries are left to their parsers:
+  // a stray "%" there is common and harmless.)
+  if (uri.indexOf("%") !== -1 && !hasValidPercentEncoding(uri)) {
+    return badRequest(`Malformed percent-encoding in request path ${quote(uri)}`);
+  }
+
+  const headers = headersOf(req);
+  if (headers === undefined) return badRequest("More than one Host header");
+
+  const socket = req.socket;
+  let scheme: "http" | "https" =
+    (socket as { encrypted?: boolean } | null)?.encrypted === true ? "https" : "http";
+  let remoteAddr = socket?.remoteAddress ?? "";
+  let hostValue = authority ?? headers.host;
+  let defaultPortHttps = authority === undefined ? scheme === "https" : authorityHttps;
+  if (trustProxy) {
+    const proto = headers["x-forwarded-proto"];
+    if (proto !== undefined) {
+      const first = firstListValue(proto).toLowerCase();
+      if (first !== "http" && first !== "https")
+        return badRequest(`Malformed X-Forwarded-Proto ${quote(proto)}`);
+      scheme = first;
+      defaultPortHttps = first === "https";
+    }
+    const forwardedHost = headers["x-forwarded-host"];
+    if (forwardedHost !== undefined) hostValue = firstListValue(forwardedHost);
+    const forwardedFor = headers["x-forwarded-for"];
+    if (forwardedFor !== undefined) {
+      const client = firstListValue(forwardedFor);
+      if (client !== "") remoteAddr = client;
+    }
+  }
+
+  let serverName: string;
+  let serverPort: number;
+  if (hostValue !== undefined && hostValue !== "") {
+    if (hostValue !== lastHost) {
+      const parsed = parseHost(hostValue);
+      if (parsed === undefined) return badRequest(`Malformed host ${quote(hostValue)}`);
+      lastHost = hostValue;
+      lastHostName = parsed.name;
+      lastHostPort = parsed.port;
+    }
+    serverName = lastHostName;
+    serverPort = lastHostPort === -1 ? (defaultPortHttps ? 443 : 80) : lastHostPort;
+  } else {
+    // HTTP/1.0 without Host (or an empty one, RFC 9112 §3.2): the address the client connected to.
+    const local = socket?.localAddress ?? "";
+    serverName = local.indexOf(":") === -1 ? local : `[${local}]`;
+    serverPort = socket?.localPort ?? (scheme === "https" ? 443 : 80);
+  }
+
+  const contentLength = headers["content-length"];
+  // RFC 9112 §6.3: a request has content only when it says so with Content-Length or Transfer-Encoding.
+  const hasBody =
+    headers["transfer-encoding"] !== undefined || (contentLength !== undefined && contentLength !== "0");
+
+  return Object.freeze({
+    method: req.method ?? "GET",
+    uri,
+    queryString,
+    scheme,
+    protocol: protocolOf(req.httpVersion),
+    headers: Object.freeze(headers),
+    serverName,
+    serverPort,
+    remoteAddr,
+    body: hasBody ? Object.freeze(new NodeRequestBody(req)) : undefined,
+  });
+}
+
+/**
+ * Objects made by `new HeaderMap()` have no inherited keys (their prototype is an empty object with a `null`
+ * prototype), so a header named `__proto__` or `constructor` is data like any other. Unlike
+ * `Object.create(null)` they stay in V8's fast mode: filling and freezing them costs a fraction.
+ */
+const HeaderMap = function HeaderMap() {} as unknown as new () => Record<string, string>;
+HeaderMap.prototype = Object.freeze(Object.create(null));
+
+/**
+ * The request headers as the SPEC says, or `undefined` for a repeated Host (RFC 9112 §3.2: a 400). Node has
+ * already parsed `req.headers`, which keeps only the first of some repeated headers (`authorization`,
+ * `user-agent`, ...) and cannot hold a header named `__proto__`: when it has one entry per raw line nothing
+ * was lost and it is copied; otherwise the map is rebuilt from `rawHeaders`.
+ */
+function headersOf(req: IncomingMessage): Record<string, string> | undefined {
+  const parsed = req.headers;
+  const raw = req.rawHeaders;
+  const headers = new HeaderMap();
+  let count = 0;
+  for (const name in parsed) {
+    const value = parsed[name]!;
+    // set-cookie is Node's one array header; with one line per name it holds a single value.
+    headers[name] = typeof value === "string" ? value : value.join(", ");
+    count++;
+  }
+  if (count * 2 === raw.length) return headers;
+
+  const all = new HeaderMap();
+  let hostLines = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const previous = all[name];
+    if (previous === undefined) all[name] = value;
+    else all[name] = `${previous}${name === "cookie" ? "; " : ", "}${value}`;
+    if (name === "host") hostLines++;
+  }
+  return hostLines > 1 ? undefined : all;
+}
+
+/**
+ * The request body: iterating reads `req`; nothing is read or wrapped before. Leaving the loop early
+ * (a size limit, a parse error) does not destroy the socket, so the error response can still be sent; the
+ * listener drains or closes what is left after the response.
+ */
+class NodeRequestBody implements AsyncIterable<Uint8Array> {
+  readonly #req: IncomingMessage;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.#req.iterator({ destroyOnReturn: false });
+  }
+}
+
+const SLASH = 0x2f;
+const QUESTION = 0x3f;
+
+// Node parses each connection's requests in turn and keep-alive clients repeat their Host: remembering the
+// last one parsed skips the work on the hot path.
+let lastHost = "";
+let lastHostName = "";
+let lastHostPort = -1;
+
+/**
+ * Splits a Host (or `X-Forwarded-Host`) value, `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2),
+ * into a lower-cased name (an IPv6 literal keeps its brackets) and a port, -1 when absent. `undefined`
+ * when malformed.
+ *
+ * @example
+ * parseHost("[::1]:8080"); // { name: "[::1]", port: 8080 }
+ * parseHost("Example.com"); // { name: "example.com", port: -1 }
+ */
+export function parseHost(value: string): { name: string; port: number } | undefined {
+  let nameEnd: number;
+  if (value.charCodeAt(0) === 0x5b /* [ */) {
+    nameEnd = value.indexOf("]") + 1;
+    if (nameEnd === 0 || !isIpLiteral(value, 1, nameEnd - 1)) return undefined;
+  } else {
+    nameEnd = value.indexOf(":");
+    if (nameEnd === -1) nameEnd = value.length;
+    if (nameEnd === 0 || !isRegName(value, nameEnd)) return undefined;
+  }
+  let port = -1;
+  if (nameEnd < value.length) {
+    if (value.charCodeAt(nameEnd) !== 0x3a /* : */) return undefined;
+    const digits = value.length - nameEnd - 1;
+    // `port = *DIGIT`: "host:" is legal and means the default port.
+    if (digits > 5) return undefined;
+    if (digits > 0) {
+      port = 0;
+      for (let i = nameEnd + 1; i < value.length; i++) {
+        const d = value.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) return undefined;
+        port = port * 10 + d;
+      }
+      if (port > 65535) return undefined;
+    }
+  }
+  return { name: value.slice(0, nameEnd).toLowerCase(), port };
+}
+
+// reg-name = *( unreserved / pct-encoded / sub-delims ), RFC 3986 §3.2.2.
+const REG_NAME = new Uint8Array(128);
+for (const c of "-._~!$&'()*+,;=%") REG_NAME[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) REG_NAME[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) REG_NAME[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) REG_NAME[c] = 1;
+
+function isRegName(value: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 127 || REG_NAME[c] === 0) return false;
+    if (c === 0x25 && !(isHex(value.charCodeAt(i + 1)) && isHex(value.charCodeAt(i + 2)) && i + 2 < end)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isIpLiteral(value: string, start: number, end: number): boolean {
+  // IPv6address (hex digits, ":" and an embedded dotted IPv4); the exact grammar is the resolver's job,
+  // this keeps out anything that could not be one.
+  let colons = 0;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x3a) colons++;
+    else if (!(isHex(c) || c === 0x2e)) return false;
+  }
+  return colons >= 2;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** 7 for `http://`, 8 for `https://` (any case, RFC 3986 §3.1), else 0. */
+function absoluteFormPrefix(target: string): number {
+  const lower = target.slice(0, 8).toLowerCase();
+  if (lower.startsWith("http://")) return 7;
+  if (lower === "https://") return 8;
+  return 0;
+}
+
+/** The first element of a comma-separated list, trimmed: the client side of an `X-Forwarded-*` chain. */
+function firstListValue(value: string): string {
+  const comma = value.indexOf(",");
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
+}
+
+function protocolOf(version: string): string {
+  return version === "1.1" ? "HTTP/1.1" : version === "1.0" ? "HTTP/1.0" : `HTTP/${version}`;
+}
+
+function badRequest(message: string): HttpError {
+  // The detail goes to onError; the client gets the plain reason phrase.
+  return new HttpError(400, message, { expose: false });
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}

@@ -1,0 +1,381 @@
+import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import express from "express";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
+import { HttpError } from "../../src/core/http-error.js";
+import type { Handler, Request } from "../../src/core/types.js";
+import { headerValues, RawConnection, rawRequest } from "./node/raw-http.js";
+import { TEST_CERT, TEST_KEY } from "./node/tls-fixture.js";
+
+const ok: Handler = () => ({ status: 200, headers: {}, body: "ok" });
+
+function listen(node: Server): Promise<number> {
+  return new Promise((resolve) =>
+    node.listen(0, "127.0.0.1", () => resolve((node.address() as AddressInfo).port)),
+  );
+}
+
+describe("options", () => {
+  it("are validated once, when the listener is built, naming the bad option", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ trustProxy: "yes" }, /^toNodeListener: option "trustProxy" must be a boolean, got "yes"$/],
+      [{ onError: "log" }, /option "onError" must be a function/],
+      [{ drainMaxBytes: -1 }, /option "drainMaxBytes" must be a non-negative integer \(bytes\), got -1/],
+      [{ drainMaxBytes: 1.5 }, /option "drainMaxBytes"/],
+      [
+        { drainTimeout: 0 },
+        /option "drainTimeout" must be an integer from 1 to 2147483647 \(milliseconds\), got 0/,
+      ],
+      [{ drainTimeout: 2 ** 31 }, /option "drainTimeout"/],
+      [{ trustproxy: true }, /^toNodeListener: unknown option "trustproxy"$/],
+      [null, /^toNodeListener: options must be an object, got null$/],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => toNodeListener(ok, options as never)).toThrow(message);
+    }
+    expect(() => toNodeListener("nope" as never)).toThrow(/handler must be a function, got "nope"/);
+  });
+
+  it("are read only at construction", async () => {
+    let reads = 0;
+    const options = {
+      get trustProxy() {
+        reads++;
+        return false;
+      },
+    };
+    const listener = toNodeListener(ok, options);
+    const afterBuild = reads;
+    const node = createServer(listener);
+    const port = await listen(node);
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      await fetch(`http://127.0.0.1:${port}/`);
+      expect(reads).toBe(afterBuild);
+    } finally {
+      node.close();
+    }
+  });
+
+  it("of serve() are checked too, and the rest is handed to Node's server", async () => {
+    await expect(serve(ok, { port: 70000 })).rejects.toThrow(
+      /^serve: option "port" must be an integer from 0 to 65535/,
+    );
+    await expect(serve(ok, { hostname: "" })).rejects.toThrow(/option "hostname" must be a non-empty string/);
+    await expect(serve(ok, { https: "cert.pem" as never })).rejects.toThrow(
+      /option "https" must be an object/,
+    );
+    await expect(serve(ok, { port: 0, drainTimeout: -5 })).rejects.toThrow(/option "drainTimeout"/);
+    const small = await serve(ok, { port: 0, maxHeaderSize: 1024, onError: () => {} });
+    try {
+      const response = await rawRequest(
+        small.port,
+        `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4000)}\r\n\r\n`,
+      );
+      expect(response.status).toBe(431);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe("errors", () => {
+  let current: Handler = ok;
+  const reports: Array<[unknown, Request | undefined]> = [];
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await serve((request) => current(request), {
+      port: 0,
+      onError: (error, request) => void reports.push([error, request]),
+    });
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    reports.length = 0;
+  });
+
+  it("turns a throw into a 500 with a generic body, reported with the request", async () => {
+    current = () => {
+      throw new Error("password=hunter2");
+    };
+    const response = await fetch(`${server.url}/boom?x=1`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe("Internal Server Error");
+    expect(reports).toHaveLength(1);
+    expect((reports[0]![0] as Error).message).toBe("password=hunter2");
+    expect(reports[0]![1]).toMatchObject({ uri: "/boom", queryString: "x=1" });
+  });
+
+  it("turns a rejection, or a thrown non-Error, into a 500", async () => {
+    current = async () => {
+      await sleep(1);
+      throw new TypeError("async failure");
+    };
+    expect((await fetch(server.url)).status).toBe(500);
+    current = () => {
+      throw "a string";
+    };
+    expect((await fetch(server.url)).status).toBe(500);
+    current = () => Promise.reject(undefined);
+    expect((await fetch(server.url)).status).toBe(500);
+    expect(reports.map(([error]) => error)).toEqual([expect.any(TypeError), "a string", undefined]);
+  });
+
+  it("gives an HttpError its status and headers, and its message only when exposed", async () => {
+    current = () => {
+      throw new HttpError(405, "Only GET here", { headers: { allow: "GET" } });
+    };
+    let response = await fetch(server.url);
+    expect([response.status, response.headers.get("allow"), await response.text()]).toEqual([
+      405,
+      "GET",
+      "Only GET here",
+    ]);
+    current = async () => {
+      throw new HttpError(503, "redis at 10.1.2.3 is down");
+    };
+    response = await fetch(server.url);
+    expect([response.status, await response.text()]).toEqual([503, "Service Unavailable"]);
+    current = () => {
+      throw new HttpError(422, "internal detail", { expose: false });
+    };
+    response = await fetch(server.url);
+    expect([response.status, await response.text()]).toEqual([422, "Unprocessable Content"]);
+    expect(reports).toHaveLength(3);
+  });
+
+  it("answers 500 for an invalid response, naming the problem to onError", async () => {
+    const invalid: Array<[unknown, RegExp]> = [
+      [{ status: 700, headers: {} }, /response\.status must be an integer from 100 to 599, got number 700/],
+      [
+        { status: 200, headers: { "x-a": "1\r\nset-cookie: evil=1" } },
+        /response\.headers\["x-a"\] contains CR/,
+      ],
+      [{ status: 200, headers: { "bad name": "1" } }, /invalid name "bad name"/],
+      [{ status: 200, headers: {}, body: 42 }, /response\.body has an unknown type/],
+      [{ status: 200 }, /response\.headers must be an object/],
+      [undefined, /response must be an object/],
+    ];
+    for (const [response, message] of invalid) {
+      reports.length = 0;
+      current = () => response as never;
+      const res = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(res.status).toBe(500);
+      expect(headerValues(res, "set-cookie")).toEqual([]);
+      expect(res.body.toString()).toBe("Internal Server Error");
+      expect((reports[0]![0] as Error).message).toMatch(message);
+    }
+  });
+
+  it("cancels the body of an invalid response", async () => {
+    let cancelled = false;
+    current = () => ({
+      status: 99,
+      headers: {},
+      body: new ReadableStream({
+        cancel() {
+          cancelled = true;
+        },
+      }),
+    });
+    expect((await fetch(server.url)).status).toBe(500);
+    expect(cancelled).toBe(true);
+  });
+
+  it("answers 400 for a bad request line without calling the handler, and reports it", async () => {
+    const handler = vi.fn(ok);
+    current = handler;
+    for (const line of ["FOO / HTTP/1.1", "GET / HTTP/9.9", "GET /a b HTTP/1.1", "GET", "GET é HTTP/1.1"]) {
+      reports.length = 0;
+      const response = await rawRequest(server.port, `${line}\r\nHost: x\r\n\r\n`);
+      expect(response.status).toBe(400);
+      expect(reports.map(([error]) => (error as { code?: string }).code)).toEqual([
+        expect.stringMatching(/^HPE_/),
+      ]);
+    }
+    const response = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+    expect(response.status).toBe(400);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("survives an onError that throws or rejects", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    try {
+      for (const onError of [
+        () => {
+          throw new Error("logger down");
+        },
+        () => Promise.reject(new Error("async logger down")),
+      ]) {
+        const fragile = await serve(
+          () => {
+            throw new Error("handler failed");
+          },
+          { port: 0, onError },
+        );
+        const response = await fetch(fragile.url);
+        expect(response.status).toBe(500);
+        await fragile.close();
+      }
+      await sleep(10);
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(spy.mock.calls.map(([line]) => line)).toEqual([
+        "ringlet: GET / failed: Error: handler failed",
+        "ringlet: GET / failed: Error: onError itself failed: Error: logger down",
+        "ringlet: GET / failed: Error: handler failed",
+        "ringlet: GET / failed: Error: onError itself failed: Error: async logger down",
+      ]);
+    } finally {
+      process.off("unhandledRejection", unhandled);
+      spy.mockRestore();
+    }
+  });
+
+  it("reports with one line on stderr by default", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const quiet = await serve(
+      () => {
+        throw new Error("no onError given");
+      },
+      { port: 0 },
+    );
+    try {
+      await fetch(`${quiet.url}/p?q`);
+      expect(spy.mock.calls).toEqual([["ringlet: GET /p?q failed: Error: no onError given"]]);
+    } finally {
+      spy.mockRestore();
+      await quiet.close();
+    }
+  });
+});
+
+describe("toNodeListener", () => {
+  it("writes a synchronous result synchronously, and an async one later", async () => {
+    let sync = ok;
+    const ended: boolean[] = [];
+    const listener = toNodeListener((request) => sync(request));
+    const node = createServer((req, res) => {
+      listener(req, res);
+      ended.push(res.writableEnded);
+    });
+    const port = await listen(node);
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      sync = async () => ({ status: 200, headers: {}, body: "later" });
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("later");
+      expect(ended).toEqual([true, false]);
+    } finally {
+      node.close();
+    }
+  });
+
+  it("works with https.createServer", async () => {
+    let scheme = "";
+    const node = createHttpsServer(
+      { key: TEST_KEY, cert: TEST_CERT },
+      toNodeListener((request) => {
+        scheme = request.scheme;
+        return { status: 200, headers: {}, body: "secure" };
+      }),
+    );
+    const port = await listen(node as unknown as Server);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsRequest(`https://127.0.0.1:${port}/`, { ca: TEST_CERT, servername: "localhost" }, (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve(text));
+        })
+          .on("error", reject)
+          .end();
+      });
+      expect([body, scheme]).toEqual(["secure", "https"]);
+    } finally {
+      node.close();
+    }
+  });
+
+  it("works inside Express with app.use, seeing the path below the mount point", async () => {
+    const app = express();
+    app.use(
+      "/api",
+      toNodeListener((request) => ({
+        status: 200,
+        headers: {},
+        body: `${request.uri}?${request.queryString}`,
+      })),
+    );
+    const node = createServer(app);
+    const port = await listen(node);
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${port}/api/users/7?x=1`)).text()).toBe("/users/7?x=1");
+    } finally {
+      node.close();
+    }
+  });
+});
+
+describe("serve", () => {
+  let running: RunningServer | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  it("resolves to url, port and server, with port 0 picking a free port", async () => {
+    running = await serve(ok, { port: 0 });
+    expect(running.port).toBeGreaterThan(0);
+    expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
+    expect((running.server.address() as AddressInfo).port).toBe(running.port);
+    expect(await (await fetch(running.url)).text()).toBe("ok");
+  });
+
+  it("shows a wildcard address as loopback in its url", async () => {
+    running = await serve(ok, { port: 0, hostname: "0.0.0.0" });
+    expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
+    expect((await fetch(running.url)).status).toBe(200);
+  });
+
+  it("rejects when the port is taken", async () => {
+    running = await serve(ok, { port: 0 });
+    await expect(serve(ok, { port: running.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
+  it("close() resolves promptly despite an idle keep-alive connection", async () => {
+    running = await serve(ok, { port: 0 });
+    const connection = await RawConnection.open(running.port);
+    connection.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect((await connection.readResponse()).status).toBe(200);
+    const started = Date.now();
+    await running.close();
+    running = undefined;
+    expect(Date.now() - started).toBeLessThan(2000);
+    await connection.closed;
+  });
+
+  it("close() lets an in-flight request finish first", async () => {
+    running = await serve(
+      async () => {
+        await sleep(100);
+        return { status: 200, headers: {}, body: "finished" };
+      },
+      { port: 0 },
+    );
+    const inFlight = fetch(running.url).then((response) => response.text());
+    await sleep(20);
+    const closing = running.close();
+    running = undefined;
+    expect(await inFlight).toBe("finished");
+    const started = Date.now();
+    await closing;
+    // the response said Connection: close, so the client's keep-alive connection did not hold close() up
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
