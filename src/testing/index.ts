@@ -17,6 +17,15 @@ export {
   type StartAdapter,
 } from "./check-adapter.js";
 export {
+  type CheckSessionStoreOptions,
+  type CheckSessionStoreResult,
+  checkSessionStore,
+  estimateKeyBits,
+  type SessionStoreLaw,
+  SessionStoreLawError,
+  type StoreFactoryContext,
+} from "./check-session-store.js";
+export {
   encodeFields,
   type Fields,
   type FieldValue,

@@ -1,0 +1,440 @@
+import { describe, expect, it } from "vitest";
+import { cookieStore } from "../../src/session/cookie-store.js";
+import { newSessionKey } from "../../src/session/keys.js";
+import { memoryStore } from "../../src/session/memory-store.js";
+import type { SessionData, SessionStore } from "../../src/session/store.js";
+import {
+  type CheckSessionStoreOptions,
+  checkSessionStore,
+  estimateKeyBits,
+  SessionStoreLawError,
+  type StoreFactoryContext,
+} from "../../src/testing/check-session-store.js";
+
+/**
+ * A small correct store, the baseline each broken store below departs from in one way: keys from
+ * `newSessionKey`, data copied in and out, an idle lifetime on the injected clock.
+ */
+function referenceStore(
+  { now }: StoreFactoryContext,
+  tweak: {
+    key?: () => string;
+    copyIn?: (data: SessionData) => SessionData;
+    copyOut?: (data: SessionData) => SessionData;
+    deletes?: boolean;
+    maxAgeMs?: number;
+    refreshOnRead?: boolean;
+    readKey?: (key: string) => void;
+  } = {},
+): SessionStore {
+  const map = new Map<string, { data: SessionData; at: number }>();
+  const key = tweak.key ?? newSessionKey;
+  const copyIn = tweak.copyIn ?? ((d: SessionData) => structuredClone(d));
+  const copyOut = tweak.copyOut ?? ((d: SessionData) => structuredClone(d));
+  return {
+    readSession(k) {
+      tweak.readKey?.(k);
+      const entry = map.get(k);
+      if (entry === undefined) return undefined;
+      if (tweak.maxAgeMs !== undefined && now() >= entry.at + tweak.maxAgeMs) {
+        map.delete(k);
+        return undefined;
+      }
+      if (tweak.refreshOnRead) entry.at = now();
+      return copyOut(entry.data);
+    },
+    writeSession(k, data) {
+      const next = k ?? key();
+      map.set(next, { data: copyIn(data), at: now() });
+      return next;
+    },
+    deleteSession(k) {
+      if (tweak.deletes !== false) map.delete(k);
+    },
+  };
+}
+
+const FAST: CheckSessionStoreOptions = { numRuns: 25, maxCommands: 20 };
+
+async function lawBroken(promise: Promise<unknown>): Promise<SessionStoreLawError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SessionStoreLawError);
+  return error as SessionStoreLawError;
+}
+
+describe("checkSessionStore on a correct store", () => {
+  it("resolves, with the key entropy estimate", async () => {
+    const result = await checkSessionStore((ctx) => referenceStore(ctx), { ...FAST, updateKeepsKey: true });
+    expect(result.numRuns).toBe(25);
+    expect(result.keyBits).toBe(43 * 6);
+  });
+
+  it("resolves with a TTL checked against the injected clock", async () => {
+    await checkSessionStore((ctx) => referenceStore(ctx, { maxAgeMs: 60_000, refreshOnRead: true }), {
+      ...FAST,
+      ttl: { maxAge: 60, refreshOnRead: true, toleranceMs: 0 },
+    });
+    await checkSessionStore((ctx) => referenceStore(ctx, { maxAgeMs: 60_000 }), {
+      ...FAST,
+      ttl: { maxAge: 60, toleranceMs: 0 },
+    });
+  });
+
+  it("resolves for an async store, and calls dispose for every store it made", async () => {
+    let made = 0;
+    let disposed = 0;
+    await checkSessionStore(
+      (ctx) => {
+        made++;
+        const inner = referenceStore(ctx);
+        const later = <T>(f: () => T | Promise<T>) =>
+          new Promise<T>((resolve) => setImmediate(() => resolve(f())));
+        return {
+          readSession: (k) => later(() => inner.readSession(k)),
+          writeSession: (k, d) => later(() => inner.writeSession(k, d)),
+          deleteSession: (k) => later(() => inner.deleteSession(k)),
+        };
+      },
+      { numRuns: 10, maxCommands: 10, dispose: () => void disposed++ },
+    );
+    expect(made).toBeGreaterThan(10);
+    expect(disposed).toBe(made);
+  });
+});
+
+describe("checkSessionStore on ringlet's stores", () => {
+  it("memoryStore keeps every law: the key survives updates, reads refresh the idle lifetime", async () => {
+    const result = await checkSessionStore(({ now }) => memoryStore({ now, maxAge: 60, sweepInterval: 0 }), {
+      updateKeepsKey: true,
+      ttl: { maxAge: 60, refreshOnRead: true },
+      numRuns: 60,
+    });
+    expect(result.keyBits).toBeGreaterThanOrEqual(256);
+  });
+
+  it("cookieStore keeps every law: a new seal per write, no revocation, a lifetime from the write", async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const result = await checkSessionStore(({ now }) => cookieStore({ secret, now, maxAge: 60 }), {
+      updateKeepsKey: false,
+      canDelete: false,
+      ttl: { maxAge: 60 },
+      numRuns: 60,
+    });
+    expect(result.keyBits).toBeGreaterThanOrEqual(128);
+  });
+
+  it("is not vacuous for them: a wrong claim about either store is rejected", async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const revocable = await lawBroken(
+      checkSessionStore(({ now }) => cookieStore({ secret, now, maxAge: 60 }), {
+        ...FAST,
+        updateKeepsKey: false,
+      }),
+    );
+    expect(revocable.law).toBe("delete");
+    const keysKept = await lawBroken(
+      checkSessionStore(({ now }) => cookieStore({ secret, now, maxAge: 60 }), {
+        ...FAST,
+        updateKeepsKey: true,
+        canDelete: false,
+      }),
+    );
+    expect(keysKept.law).toBe("update-key");
+    const absolute = await lawBroken(
+      checkSessionStore(({ now }) => memoryStore({ now, maxAge: 60, sweepInterval: 0 }), {
+        ...FAST,
+        numRuns: 100,
+        ttl: { maxAge: 60 },
+      }),
+    );
+    expect(absolute.law).toBe("ttl");
+  });
+});
+
+describe("checkSessionStore rejects broken stores, naming the law", () => {
+  it("a store that reuses keys: fresh-key", async () => {
+    let n = 0;
+    const keys = [newSessionKey(), newSessionKey(), newSessionKey()];
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { key: () => keys[n++ % 3]! }), {
+        ...FAST,
+        minKeyBits: 0,
+      }),
+    );
+    expect(error.law).toBe("fresh-key");
+    expect(error.message).toMatch(/a key it had returned before/);
+  });
+
+  it("a store that reuses a key only after many writes: fresh-key, with the counter-example shrunk", async () => {
+    // Key reuse that the 32-write entropy probe does not reach: only the model-based run finds it.
+    const error = await lawBroken(
+      checkSessionStore(
+        () => {
+          const inner = referenceStore({ now: () => 0 });
+          let writes = 0;
+          let first: string | undefined;
+          return {
+            ...inner,
+            writeSession(k, data) {
+              // Writes of {} (all the entropy probe makes) are fine; the second new non-empty session reuses a key.
+              if (k === undefined && Object.keys(data).length > 0 && ++writes === 2 && first !== undefined) {
+                inner.writeSession(first, data);
+                return first;
+              }
+              const key = inner.writeSession(k, data) as string;
+              first ??= key;
+              return key;
+            },
+          };
+        },
+        { ...FAST, numRuns: 60 },
+      ),
+    );
+    expect(error.law).toBe("fresh-key");
+    expect(error.counterexample).toMatch(/writeSession\(undefined, .*\) → k1/);
+    expect(error.seed).toBeTypeOf("number");
+  });
+
+  it("a store that keeps the caller's object: write-isolation", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { copyIn: (d) => d }), FAST),
+    );
+    expect(error.law).toBe("write-isolation");
+    expect(error.message).toMatch(/after the caller changed the object it wrote/);
+  });
+
+  it("a store that hands out its own object: read-isolation", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { copyOut: (d) => d }), FAST),
+    );
+    expect(error.law).toBe("read-isolation");
+  });
+
+  it("accepts a store that freezes what it keeps instead of copying", async () => {
+    const deepFreeze = (d: SessionData): SessionData => {
+      const copy = structuredClone(d);
+      const walk = (v: unknown): void => {
+        if (typeof v === "object" && v !== null) {
+          Object.freeze(v);
+          for (const c of Object.values(v)) walk(c);
+        }
+      };
+      walk(copy);
+      return copy;
+    };
+    await checkSessionStore((ctx) => referenceStore(ctx, { copyIn: deepFreeze, copyOut: (d) => d }), FAST);
+  });
+
+  it("a store that ignores delete: delete", async () => {
+    const error = await lawBroken(checkSessionStore((ctx) => referenceStore(ctx, { deletes: false }), FAST));
+    expect(error.law).toBe("delete");
+    expect(error.message).toMatch(/k\d+ (was deleted but )?reads .*expected absent/);
+  });
+
+  it("…which passes once canDelete: false says it cannot revoke", async () => {
+    await checkSessionStore((ctx) => referenceStore(ctx, { deletes: false }), { ...FAST, canDelete: false });
+  });
+
+  it("a store that throws on a garbage key: absent-keys", async () => {
+    const error = await lawBroken(
+      checkSessionStore(
+        (ctx) =>
+          referenceStore(ctx, {
+            readKey: (k) => {
+              if (k.length !== 43) throw new Error("bad key");
+            },
+          }),
+        FAST,
+      ),
+    );
+    expect(error.law).toBe("absent-keys");
+    expect(error.message).toMatch(/threw Error: bad key/);
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it("a store that answers a made-up key with data: absent-keys", async () => {
+    const error = await lawBroken(
+      checkSessionStore(({ now }) => {
+        const inner = referenceStore({ now });
+        return { ...inner, readSession: (k) => inner.readSession(k) ?? (k === "" ? {} : undefined) };
+      }, FAST),
+    );
+    expect(error.law).toBe("absent-keys");
+    expect(error.message).toMatch(/key "" reads \{\}/);
+  });
+
+  it("a store that reports nonsense to the read context: report", async () => {
+    const error = await lawBroken(
+      checkSessionStore(({ now }) => {
+        const inner = referenceStore({ now });
+        return {
+          ...inner,
+          readSession(k, context) {
+            const data = inner.readSession(k);
+            if (data === undefined) context?.report({ kind: "tampered" as never, reason: "" });
+            return data;
+          },
+        };
+      }, FAST),
+    );
+    expect(error.law).toBe("report");
+  });
+
+  it("counter keys: key-entropy", async () => {
+    let n = 0;
+    const error = await lawBroken(
+      checkSessionStore(
+        (ctx) => referenceStore(ctx, { key: () => `session-${String(n++).padStart(40, "0")}` }),
+        FAST,
+      ),
+    );
+    expect(error.law).toBe("key-entropy");
+    expect(error.message).toMatch(/fewer than 128/);
+  });
+
+  it("an update that changes the key when updateKeepsKey is true: update-key", async () => {
+    const error = await lawBroken(
+      checkSessionStore(
+        ({ now }) => {
+          const inner = referenceStore({ now });
+          return { ...inner, writeSession: (_k, data) => inner.writeSession(undefined, data) };
+        },
+        { ...FAST, updateKeepsKey: true },
+      ),
+    );
+    expect(error.law).toBe("update-key");
+    expect(error.message).toMatch(/returned a new key, but updateKeepsKey is true/);
+  });
+
+  it("an update that keeps the key when updateKeepsKey is false: update-key", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx), { ...FAST, updateKeepsKey: false }),
+    );
+    expect(error.law).toBe("update-key");
+  });
+
+  it("a store that writes the wrong data: read-after-write", async () => {
+    const error = await lawBroken(
+      checkSessionStore(({ now }) => {
+        const inner = referenceStore({ now });
+        return { ...inner, writeSession: (k, data) => inner.writeSession(k, { ...data, extra: 1 }) };
+      }, FAST),
+    );
+    expect(error.law).toBe("read-after-write");
+  });
+
+  it("sessions that never expire, or expire early: ttl", async () => {
+    const never = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx), { ...FAST, numRuns: 60, ttl: { maxAge: 60 } }),
+    );
+    expect(never.law).toBe("ttl");
+    expect(never.message).toMatch(/should have expired/);
+    const early = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { maxAgeMs: 30_000 }), {
+        ...FAST,
+        numRuns: 60,
+        ttl: { maxAge: 60 },
+      }),
+    );
+    expect(early.law).toBe("ttl");
+    expect(early.message).toMatch(/reads as absent/);
+  });
+
+  it("an idle timeout when the store says reads do not refresh: ttl", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { maxAgeMs: 60_000, refreshOnRead: true }), {
+        ...FAST,
+        numRuns: 100,
+        ttl: { maxAge: 60 },
+      }),
+    );
+    expect(error.law).toBe("ttl");
+  });
+
+  it("a store whose concurrent writes to distinct keys interfere: concurrency", async () => {
+    // The bug only shows when two writes overlap: both land under the key of the last one to finish.
+    const error = await lawBroken(
+      checkSessionStore(
+        ({ now }) => {
+          const inner = referenceStore({ now });
+          let pending: SessionData | undefined;
+          return {
+            readSession: (k) => inner.readSession(k),
+            deleteSession: (k) => inner.deleteSession(k),
+            async writeSession(k, data) {
+              pending = data;
+              await new Promise((resolve) => setImmediate(resolve));
+              return inner.writeSession(k, pending);
+            },
+          };
+        },
+        { ...FAST, numRuns: 60 },
+      ),
+    );
+    expect(error.law).toBe("concurrency");
+    expect(error.counterexample).toMatch(/concurrently: /);
+  });
+
+  it("a store operation that never settles: named, not hung", async () => {
+    const error = await lawBroken(
+      checkSessionStore(
+        ({ now }) => {
+          const inner = referenceStore({ now });
+          return { ...inner, deleteSession: () => new Promise<void>(() => {}) };
+        },
+        { ...FAST, timeoutMs: 20 },
+      ),
+    );
+    expect(error.law).toBe("delete");
+    expect(error.message).toMatch(/did not settle within 20 ms/);
+  });
+});
+
+describe("checkSessionStore options", () => {
+  it("throws at once for bad options, naming the option", () => {
+    const make = (ctx: StoreFactoryContext) => referenceStore(ctx);
+    expect(() => checkSessionStore(make, { numRuns: 0 })).toThrow(/options\.numRuns/);
+    expect(() => checkSessionStore(make, { ttl: { maxAge: -1 } })).toThrow(/options\.ttl\.maxAge/);
+    expect(() => checkSessionStore(make, { data: {} as never })).toThrow(
+      /options\.data: expected a fast-check Arbitrary/,
+    );
+    expect(() => checkSessionStore(make, { canDelet: false } as never)).toThrow(
+      /Unrecognized key: "canDelet"/,
+    );
+    expect(() => checkSessionStore(undefined as never)).toThrow(/makeStore must be a function/);
+  });
+
+  it("replays a failure from its seed and path", async () => {
+    const broken = (ctx: StoreFactoryContext) => referenceStore(ctx, { deletes: false });
+    const first = await lawBroken(checkSessionStore(broken, FAST));
+    const again = await lawBroken(
+      checkSessionStore(broken, {
+        ...FAST,
+        seed: first.seed!,
+        ...(first.path === undefined ? {} : { path: first.path }),
+        ...(first.replayPath === undefined ? {} : { replayPath: first.replayPath }),
+      }),
+    );
+    expect(again.law).toBe(first.law);
+    expect(again.counterexample).toBe(first.counterexample);
+    expect(again.message).toMatch(/Replay with \{ seed: /);
+  });
+});
+
+describe("estimateKeyBits", () => {
+  it("counts bits per character of the key's alphabet, over the varying positions", () => {
+    const keys = (f: () => string) => Array.from({ length: 32 }, f);
+    expect(estimateKeyBits(keys(newSessionKey)).bits).toBe(43 * 6);
+    const hex = () =>
+      Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    expect(estimateKeyBits(keys(hex)).bits).toBe(128);
+    // A v4 UUID holds 122 random bits: its fixed dashes and version digit do not count.
+    expect(estimateKeyBits(keys(() => crypto.randomUUID())).bits).toBeLessThan(128);
+    let n = 0;
+    expect(estimateKeyBits(keys(() => String(1_000_000 + n++))).bits).toBeLessThan(10);
+    expect(estimateKeyBits(["only-one"]).bits).toBe(0);
+  });
+});
