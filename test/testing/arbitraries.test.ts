@@ -1,10 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { wrapCookies } from "../../src/cookies/middleware.js";
 import { parseCookies, readCookie } from "../../src/cookies/parse.js";
 import { readBytes } from "../../src/core/body.js";
 import { isValidHeaderName, isValidHeaderValue } from "../../src/core/response-check.js";
+import { lintRequest } from "../../src/middleware/lint.js";
 import { assertJsonRoundTrip } from "../../src/session/json-check.js";
 import * as arbitraries from "../../src/testing/arbitraries.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RAW_PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
@@ -89,6 +92,15 @@ describe("request()", () => {
     );
   });
 
+  it("gives request maps that pass lintRequest", () => {
+    fc.assert(
+      fc.property(arbitraries.request(), (req) => {
+        expect(lintRequest(req)).toBe(req);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("honours withBody: false and a list of methods", () => {
     fc.assert(
       fc.property(arbitraries.request({ withBody: false, methods: ["GET", "HEAD"] }), (req) => {
@@ -127,6 +139,24 @@ describe("cookie header arbitraries", () => {
         for (const value of Object.values(parsed)) expect(typeof value).toBe("string");
         const one = readCookie(header, name);
         expect(one === undefined || typeof one === "string").toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("malformed cookie headers through wrapCookies", () => {
+  it("become a request.cookies map, never a crash", async () => {
+    const app = wrapCookies((req) => ({
+      status: 200,
+      headers: {},
+      body: JSON.stringify(req.cookies),
+    }));
+    await fc.assert(
+      fc.asyncProperty(arbitraries.malformedCookieHeader(), async (header) => {
+        const req = mockRequest("GET", "/", { headers: { cookie: header } });
+        const res = await app(req);
+        expect(typeof res.body).toBe("string");
       }),
       { numRuns: 200 },
     );

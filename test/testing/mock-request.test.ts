@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readBytes, readJson, readText } from "../../src/core/body.js";
+import { lintRequest, wrapLint } from "../../src/middleware/lint.js";
 import { unicodeString } from "../../src/testing/arbitraries.js";
 import { encodeFields, mockRequest } from "../../src/testing/mock-request.js";
 
@@ -226,6 +227,47 @@ describe("encodeFields", () => {
   it("skips undefined and repeats arrays", () => {
     expect(encodeFields({ a: ["1", 2, true], b: undefined, "c d": "\u00e9" })).toBe(
       "a=1&a=2&a=true&c%20d=%C3%A9",
+    );
+  });
+});
+
+describe("mockRequest passes wrapLint", () => {
+  it("for every kind of option", async () => {
+    const requests = [
+      mockRequest("GET", "/"),
+      mockRequest("OPTIONS", "https://[::1]:8443/a%2Fb?x=%20y"),
+      mockRequest("POST", "/caf\u00e9?q=a b", {
+        json: { a: 1 },
+        cookies: { sid: "k" },
+        query: { n: [1, 2] },
+      }),
+      mockRequest("PUT", "/", { form: { a: "b" }, headers: { "X-A": ["1", "2"] }, chunkSize: 1 }),
+      mockRequest("PATCH", "/", { body: new Uint8Array([0, 255]), protocol: "HTTP/2", remoteAddr: "::1" }),
+    ];
+    for (const req of requests) expect(lintRequest(req)).toBe(req);
+    const app = wrapLint(async (req) => ({ status: 200, headers: {}, body: await readText(req) }));
+    expect((await app(mockRequest("POST", "/", { body: "ok" }))).body).toBe("ok");
+  });
+
+  it("for any path, query, header and body it accepts", () => {
+    fc.assert(
+      fc.property(
+        unicodeString({ maxLength: 20 }).filter((p) => !p.includes("#")),
+        fc.option(unicodeString({ maxLength: 20 }), { nil: undefined }),
+        fc.dictionary(fc.constantFrom("accept", "X-Custom", "cookie", "Authorization"), fc.string()),
+        fc.option(unicodeString(), { nil: undefined }),
+        (path, query, headers, body) => {
+          const safeHeaders = Object.fromEntries(
+            Object.entries(headers).filter(([, v]) => /^[\x20-\x7e]*$/.test(v)),
+          );
+          const req = mockRequest("GET", `/${path}`, {
+            headers: safeHeaders,
+            ...(query === undefined ? {} : { query }),
+            ...(body === undefined ? {} : { body }),
+          });
+          expect(() => lintRequest(req)).not.toThrow();
+        },
+      ),
     );
   });
 });
