@@ -10,6 +10,7 @@ import {
 } from "../../src/adapters/fetch.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
+import { requestProblem } from "../../src/middleware/lint.js";
 
 const text = async (body: AsyncIterable<Uint8Array> | undefined): Promise<string> => {
   if (body === undefined) throw new Error("no body");
@@ -296,6 +297,7 @@ describe("fromFetchRequest: properties", () => {
         const r = fromFetchRequest(new Request(`http://h${p}${qs === undefined ? "" : `?${qs}`}`));
         expect(r.uri).toBe(p);
         expect(r.queryString).toBe(qs);
+        expect(requestProblem(r)).toBeUndefined();
       }),
     );
   });
@@ -333,6 +335,7 @@ describe("fromFetchRequest: properties", () => {
         }
         const r = fromFetchRequest(new Request("http://h/", { headers: fields }));
         expect({ ...r.headers }).toEqual({ ...expected });
+        expect(requestProblem(r)).toBeUndefined();
       }),
     );
   });

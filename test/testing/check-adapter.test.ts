@@ -5,12 +5,15 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { toFetchHandler } from "../../src/adapters/fetch.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
+import { memoryStore } from "../../src/session/memory-store.js";
+import { wrapSession } from "../../src/session/wrap-session.js";
 import {
   ADAPTER_CHECKS,
   type AdapterCheck,
   AdapterCheckError,
   type AdapterCheckFailure,
   type AdapterServer,
+  type CheckAdapterOptions,
   checkAdapter,
   type StartAdapter,
 } from "../../src/testing/check-adapter.js";
@@ -92,11 +95,14 @@ function fetchBridge(handler: Handler, broken: { headAsGet?: boolean } = {}): Se
 
 const startFetch: StartAdapter = (handler) => listen(fetchBridge(handler));
 
+const session: CheckAdapterOptions["session"] = (handler) =>
+  wrapSession(handler, { store: memoryStore({ sweepInterval: 0 }), onError: () => {} }) as Handler;
+
 const only = (check: AdapterCheck) => ADAPTER_CHECKS.filter((name) => name !== check);
 
 /** Runs one check against an adapter broken on purpose and returns the failures it reported. */
 async function failuresOf(start: StartAdapter, check: AdapterCheck): Promise<AdapterCheckFailure[]> {
-  const error = await checkAdapter(start, { skip: only(check), timeoutMs: 2000 }).then(
+  const error = await checkAdapter(start, { skip: only(check), timeoutMs: 2000, session }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -118,7 +124,7 @@ const corruptResponse =
 
 describe("checkAdapter", () => {
   it("passes for the fetch adapter served through node:http with a small bridge", async () => {
-    await checkAdapter(startFetch, { skip: ["session round-trip"] });
+    await checkAdapter(startFetch, { session });
   });
 });
 
@@ -269,10 +275,21 @@ describe("checkAdapter rejects a broken adapter, naming the check, what was seen
     );
   });
 
-  it("one without session middleware, saying how to give it", async () => {
-    expect((await failuresOf(startFetch, "session round-trip"))[0]?.message).toMatch(
-      /no session middleware: pass checkAdapter/,
+  it("one that loses the Cookie header", async () => {
+    const start = corruptRequest((request) => {
+      const { cookie: _dropped, ...headers } = request.headers;
+      return Object.freeze({ ...request, headers: Object.freeze(headers) });
+    });
+    expect((await failuresOf(start, "session round-trip"))[0]?.message).toBe(
+      'the second session response, sending the cookie back was [200,"1"], expected [200,"2"]',
     );
+  });
+
+  it("a run without session middleware, saying how to give it", async () => {
+    const error = (await checkAdapter(startFetch, { skip: only("session round-trip") }).catch(
+      (e: unknown) => e,
+    )) as AdapterCheckError;
+    expect(error.failures[0]?.message).toMatch(/no session middleware: pass checkAdapter/);
   });
 });
 
