@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisCommands, RedisTimeoutError, redisStore } from "../../src/redis/index.js";
 import { isSessionKeyShape, newSessionKey } from "../../src/session/keys.js";
 import type { SessionReport } from "../../src/session/store.js";
+import { checkSessionStore } from "../../src/testing/check-session-store.js";
 import {
   type ClientKind,
   closeClient,
@@ -242,6 +243,24 @@ describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () =
       expect(timers()).toBe(before);
     });
   });
+
+  it.each<ClientKind>(["node-redis", "ioredis"])(
+    "keeps every law of checkSessionStore (%s)",
+    async (kind) => {
+      const client = await connect(kind);
+      const p = prefix("laws");
+      try {
+        const result = await checkSessionStore(() => redisStore({ client, prefix: p }), {
+          updateKeepsKey: true,
+          minKeyBits: 250,
+          numRuns: 50,
+        });
+        expect(result.keyBits).toBeGreaterThanOrEqual(250);
+      } finally {
+        closeClient(client);
+      }
+    },
+  );
 
   it("sessions written through one client kind are read through the other", async () => {
     const p = prefix("interop");
