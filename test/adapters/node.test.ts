@@ -4,9 +4,12 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import express from "express";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { hello } from "../../examples/hello.js";
 import { type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Request } from "../../src/core/types.js";
+import { memoryStore, wrapSession } from "../../src/session/index.js";
+import { checkAdapter } from "../../src/testing/check-adapter.js";
 import { headerValues, RawConnection, rawRequest } from "./node/raw-http.js";
 import { TEST_CERT, TEST_KEY } from "./node/tls-fixture.js";
 
@@ -377,5 +380,29 @@ describe("serve", () => {
     await closing;
     // the response said Connection: close, so the client's keep-alive connection did not hold close() up
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe("checkAdapter", () => {
+  it("passes every SPEC check for ringlet/node", async () => {
+    await checkAdapter((handler) => serve(handler, { port: 0, onError: () => {} }), {
+      session: (handler) =>
+        wrapSession(handler, { store: memoryStore({ sweepInterval: 0 }), onError: () => {} }) as Handler,
+    });
+  });
+});
+
+describe("examples/hello.ts", () => {
+  it("answers through serve()", async () => {
+    const server = await serve(hello, { port: 0 });
+    try {
+      const response = await fetch(`${server.url}/there`);
+      expect([response.headers.get("content-type"), await response.text()]).toEqual([
+        "text/plain; charset=utf-8",
+        "Hello from /there\n",
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
