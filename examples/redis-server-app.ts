@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { serve } from "../src/adapters/node.js";
 import { type RedisClientLike, redisStore } from "../src/redis/index.js";
-import { wrapSession } from "../src/session/wrap-session.js";
+import { wrapSession } from "../src/session/index.js";
 
 type Session = { count?: number; user?: string };
 
