@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { toFetchHandler } from "../../src/adapters/fetch.js";
+import { serve } from "../../src/adapters/node.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import { wrapSession } from "../../src/session/wrap-session.js";
@@ -123,6 +124,12 @@ const corruptResponse =
     startFetch(async (request) => corrupt(await handler(request)));
 
 describe("checkAdapter", () => {
+  it("passes for the Node adapter (serve from ringlet/node)", async () => {
+    await checkAdapter((handler) => serve(handler, { port: 0, hostname: "127.0.0.1", ...quiet }), {
+      session,
+    });
+  });
+
   it("passes for the fetch adapter served through node:http with a small bridge", async () => {
     await checkAdapter(startFetch, { session });
   });
