@@ -56,7 +56,8 @@ interface Timer {
  *   instance deleted by a concurrent logout) gets a new key, so a deleted key never comes back to life.
  * - Data is copied on write (see `snapshot`): plain data is frozen and shared with readers, other values are
  *   cloned on every read.
- * - Reads and writes refresh the idle time-to-live and move the session to the back of the LRU order.
+ * - Reads and writes refresh the idle time-to-live and move the session to the back of the LRU order
+ *   (to within a second: a session touched again sooner is left in place, which keeps the hot path cheap).
  * - The sweep timer runs only while sessions are held and never keeps the process alive.
  *
  * @example
@@ -74,7 +75,17 @@ export function memoryStore<Data extends SessionData = SessionData>(
   // Insertion order is least recently used first, and since every touch re-inserts with `now + ttl`, also
   // soonest expiry first: a sweep stops at the first live entry and eviction drops the first one.
   const sessions = new Map<string, Entry>();
+  // Re-inserting costs several times a lookup, so a touch within this many ms of the last refresh leaves
+  // the entry where it is: expiry and LRU order are accurate to this, and stay consistent with each other.
+  const refreshGranule = Math.min(1000, ttl / 100);
   let timer: unknown;
+
+  const touch = (key: string, entry: Entry, time: number): void => {
+    if (time + ttl - entry.expires < refreshGranule) return;
+    entry.expires = time + ttl;
+    sessions.delete(key);
+    sessions.set(key, entry);
+  };
 
   const sweep = (): void => {
     const time = now();
@@ -111,13 +122,12 @@ export function memoryStore<Data extends SessionData = SessionData>(
         return undefined;
       }
       const time = now();
-      sessions.delete(key);
       if (entry.expires <= time) {
+        sessions.delete(key);
         context?.report({ kind: "rejected-cookie", reason: "session expired" });
         return undefined;
       }
-      entry.expires = time + ttl;
-      sessions.set(key, entry);
+      touch(key, entry, time);
       return readSnapshot(entry.stored) as Data;
     },
 
@@ -130,9 +140,13 @@ export function memoryStore<Data extends SessionData = SessionData>(
       const stored = snapshot<SessionData>(data);
       const time = now();
       const current = key === undefined ? undefined : sessions.get(key);
+      if (current !== undefined && current.expires > time) {
+        current.stored = stored;
+        touch(key!, current, time);
+        return key!;
+      }
       if (current !== undefined) sessions.delete(key!);
-      const live = current !== undefined && current.expires > time;
-      const id = live ? key! : newSessionKey();
+      const id = newSessionKey();
       sessions.set(id, { stored, expires: time + ttl });
       if (sessions.size > maxEntries) {
         for (const oldest of sessions.keys()) {

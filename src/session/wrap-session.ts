@@ -410,7 +410,8 @@ function afterWrite<Res extends Response>(
   written: unknown,
   attrs: CookieAttributes | undefined,
 ): Res {
-  const key = checkedKey(config, request, written);
+  // The key kept on update was already checked on the way in.
+  const key = written === oldKey && oldKey !== undefined ? oldKey : checkedKey(config, request, written);
   // Ring: send the cookie when the key changed, or when attributes were given for this response.
   if (key !== oldKey || attrs !== undefined) return setCookie(config, request, response, key, attrs, false);
   return response;

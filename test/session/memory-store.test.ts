@@ -146,19 +146,44 @@ describe("memoryStore", () => {
   });
 
   it("evicts the least recently used session beyond maxEntries", () => {
-    const store = memoryStore({ maxEntries: 3, sweepInterval: 0 });
+    const time = clock();
+    const store = memoryStore({ maxEntries: 3, sweepInterval: 0, now: time.now });
+    const step = () => time.advance(1_000);
     const a = store.writeSession(undefined, { n: "a" });
+    step();
     const b = store.writeSession(undefined, { n: "b" });
+    step();
     const c = store.writeSession(undefined, { n: "c" });
+    step();
     store.readSession(a); // a is now the most recently used; b is the least
+    step();
     const d = store.writeSession(undefined, { n: "d" });
     expect(store.size).toBe(3);
     expect(store.readSession(b)).toBeUndefined();
-    for (const key of [a, c, d]) expect(store.readSession(key)).toBeDefined();
+    step();
+    store.readSession(a);
+    store.readSession(d);
+    step();
     store.writeSession(c, { n: "c2" }); // a write touches too: a is now the oldest
+    step();
     store.writeSession(undefined, { n: "e" });
     expect(store.readSession(a)).toBeUndefined();
     expect(store.readSession(c)).toEqual({ n: "c2" });
+  });
+
+  it("refreshes expiry and LRU order at most once per second per session (cheap hot path)", () => {
+    const time = clock();
+    const store = memoryStore({ maxAge: 1000, maxEntries: 2, sweepInterval: 0, now: time.now });
+    const a = store.writeSession(undefined, { n: "a" });
+    time.advance(500);
+    const b = store.writeSession(undefined, { n: "b" });
+    store.readSession(a); // within the second: a keeps its place (and its expiry)
+    store.writeSession(undefined, { n: "c" });
+    expect(store.readSession(a)).toBeUndefined();
+    expect(store.readSession(b)).toEqual({ n: "b" });
+    // b was written and read at +500 ms, so it lives until +1000.5 s: not a second less.
+    time.advance(999_999);
+    expect(store.readSession(b)).toEqual({ n: "b" });
   });
 
   it("sweeps expired sessions on a timer that runs only while sessions are held", () => {
