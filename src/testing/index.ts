@@ -26,6 +26,15 @@ export {
   type StoreFactoryContext,
 } from "./check-session-store.js";
 export {
+  type Client,
+  type ClientCookie,
+  type ClientOptions,
+  type ClientRequestOptions,
+  type ClientResponse,
+  createClient,
+  type RejectedCookie,
+} from "./client.js";
+export {
   encodeFields,
   type Fields,
   type FieldValue,
