@@ -1,7 +1,8 @@
 /**
  * `redisStore`: a `SessionStore` that keeps sessions in Redis, so several processes or machines share them.
- * One Redis command per operation (GET or GETEX, SET … EX, DEL), each bounded by a timeout; Redis keys are
- * the SHA-256 of the session id, so a dump of Redis holds no usable cookie. docs/scaling.md explains its use.
+ * One Redis command per operation (GET or GETEX, SET … EX, DEL; a second SET only for an update of a session
+ * deleted meanwhile), each bounded by a timeout; Redis keys are the SHA-256 of the session id, so a dump of
+ * Redis holds no usable cookie. docs/scaling.md explains its use.
  */
 // `node:crypto` is allowed here: this store needs a network client anyway, and Deno, Bun and Workers (with
 // `nodejs_compat`) all provide `createHash`. It hashes synchronously, unlike WebCrypto's `digest`.
