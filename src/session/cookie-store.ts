@@ -1,6 +1,7 @@
 /**
  * `cookieStore`: a `SessionStore` that keeps the whole session in the cookie, sealed with AES-256-GCM
- * (src/session/seal.ts). Nothing is kept on the server; the "key" `wrapSession` sends is the sealed value.
+ * (src/session/seal.ts). The server keeps only a cache of recent seals; the "key" `wrapSession` sends is
+ * the sealed value itself.
  * docs/stores.md documents the options and docs/security.md what the seal does and does not protect.
  */
 import { z } from "zod";
@@ -30,6 +31,12 @@ export interface CookieStoreOptions {
    * still sends it. Default: 1209600 (14 days). Give the cookie a `maxAge` no longer than this.
    */
   maxAge?: number;
+  /**
+   * How many recently written or opened seals this process remembers (with their JSON), so that reading
+   * one of them back skips the decryption; `0` turns it off. Only seals that verified get in, and expiry
+   * is still checked on every read. Default: 1000.
+   */
+  cacheSize?: number;
   /** The clock, in milliseconds since the epoch (for tests). Default: `Date.now`. */
   now?: () => number;
   /**
@@ -40,6 +47,9 @@ export interface CookieStoreOptions {
 
 /** The default `maxAge`: 14 days, in seconds. */
 export const DEFAULT_COOKIE_STORE_MAX_AGE = 14 * 24 * 60 * 60;
+
+/** The default `cacheSize`. */
+export const DEFAULT_COOKIE_STORE_CACHE_SIZE = 1000;
 
 /** Seconds a seal may claim to come from the future (clock skew between servers) before it is refused. */
 export const COOKIE_STORE_CLOCK_SKEW = 60;
@@ -83,6 +93,11 @@ const optionsSchema = z.strictObject({
     .number({ error: "must be a number of seconds" })
     .int({ error: "must be a whole number of seconds" })
     .positive({ error: "must be at least 1 second" })
+    .optional(),
+  cacheSize: z
+    .number({ error: "must be a number of entries" })
+    .int({ error: "must be a whole number of entries" })
+    .nonnegative({ error: "must be 0 (off) or more" })
     .optional(),
   now: z
     .custom<() => number>((v) => typeof v === "function", "must be a function returning milliseconds")
@@ -143,7 +158,7 @@ function randomProcessSecret(): Uint8Array {
  *   throws.
  * - `writeSession(key, data)` checks that `data` survives JSON (a `TypeError` naming the path otherwise),
  *   seals it with `secret` and returns the new sealed value, always a different one.
- * - `deleteSession` has nothing to do: the server keeps nothing. A copied cookie stays valid until
+ * - `deleteSession` has nothing to do: the server holds no session. A copied cookie stays valid until
  *   `maxAge`, which is why `maxAge` is bounded by default (docs/security.md).
  *
  * @example
@@ -161,27 +176,43 @@ export function cookieStore<Data extends SessionData = SessionData>(
   const keys = collect(secrets.map((secret) => backend.deriveKey(secret)));
   const encoder = new TextEncoder();
   const decoder = new TextDecoder("utf-8", { fatal: true });
+  const cacheSize = parsed.cacheSize ?? DEFAULT_COOKIE_STORE_CACHE_SIZE;
+  // Seals this process wrote or verified, oldest first. The browser sends back the seal it was last
+  // given, so a read is usually answered here without a decryption. Holding a verified seal's contents
+  // is safe: the same text always decrypts to the same bytes (decoding is canonical).
+  const recent = new Map<string, CachedSeal>();
+  // Insertion order as a ring of keys: cheaper than asking the Map for its oldest key on every write.
+  const order: (string | undefined)[] = [];
+  let next = 0;
+  const remember = (sealed: string, entry: CachedSeal) => {
+    if (cacheSize === 0) return;
+    const oldest = order[next];
+    if (oldest !== undefined) recent.delete(oldest);
+    order[next] = sealed;
+    next = next + 1 === cacheSize ? 0 : next + 1;
+    recent.set(sealed, entry);
+  };
 
   // What a seal that opened means for this store: expiry, then the JSON inside.
   const accept = (
-    opened: OpenedSeal | RejectedSeal,
+    sealed: string,
+    { issuedAt, json }: CachedSeal,
     context: StoreReadContext | undefined,
   ): Data | undefined => {
-    if ("rejected" in opened) return reject(context, opened.rejected);
     // Valid while now < issuedAt + maxAge (issuedAt is whole seconds, rounded down).
-    const age = now() / 1000 - opened.issuedAt;
-    if (age >= maxAge) {
-      return reject(context, `seal expired: written ${Math.floor(age)} s ago, maxAge is ${maxAge} s`);
-    }
-    if (-age > COOKIE_STORE_CLOCK_SKEW) {
+    const age = now() / 1000 - issuedAt;
+    if (age >= maxAge || -age > COOKIE_STORE_CLOCK_SKEW) {
+      recent.delete(sealed);
       return reject(
         context,
-        `seal written ${Math.ceil(-age)} s in the future, beyond the allowed clock skew`,
+        age >= maxAge
+          ? `seal expired: written ${Math.floor(age)} s ago, maxAge is ${maxAge} s`
+          : `seal written ${Math.ceil(-age)} s in the future, beyond the allowed clock skew`,
       );
     }
     let data: unknown;
     try {
-      data = JSON.parse(decoder.decode(opened.payload));
+      data = JSON.parse(json);
     } catch {
       // Only a holder of the key can produce this: not an attack from the network, but still refused.
       return reject(context, "sealed payload is not JSON");
@@ -191,13 +222,45 @@ export function cookieStore<Data extends SessionData = SessionData>(
     }
     return data as Data;
   };
+  const opened = (
+    sealed: string,
+    result: OpenedSeal | RejectedSeal,
+    context: StoreReadContext | undefined,
+  ) => {
+    if ("rejected" in result) return reject(context, result.rejected);
+    let json: string;
+    try {
+      json = decoder.decode(result.payload);
+    } catch {
+      return reject(context, "sealed payload is not JSON");
+    }
+    const entry = { issuedAt: result.issuedAt, json };
+    const data = accept(sealed, entry, context);
+    if (data !== undefined) remember(sealed, entry);
+    return data;
+  };
   const openWith = (all: readonly DerivedKey[], sealed: string, context: StoreReadContext | undefined) => {
-    const opened = open(backend, all, sealed);
-    return opened instanceof Promise ? opened.then((o) => accept(o, context)) : accept(opened, context);
+    const result = open(backend, all, sealed);
+    return result instanceof Promise
+      ? result.then((r) => opened(sealed, r, context))
+      : opened(sealed, result, context);
+  };
+  const sealWith = (key: DerivedKey, payload: Uint8Array, entry: CachedSeal): Awaitable<string> => {
+    const sealed = seal(backend, key, payload, entry.issuedAt);
+    if (sealed instanceof Promise) {
+      return sealed.then((text) => {
+        remember(text, entry);
+        return text;
+      });
+    }
+    remember(sealed, entry);
+    return sealed;
   };
 
   return {
     readSession(sealed: string, context?: StoreReadContext): Awaitable<Data | undefined> {
+      const hit = recent.get(sealed);
+      if (hit !== undefined) return accept(sealed, hit, context);
       // A cookie can never be longer than this; do not spend a decryption on one.
       if (sealed.length > MAX_VALUE_CHARS) {
         return reject(context, `sealed value is ${sealed.length} characters, too long`);
@@ -209,21 +272,29 @@ export function cookieStore<Data extends SessionData = SessionData>(
 
     writeSession(_key: string | undefined, data: Data): Awaitable<string> {
       assertJsonRoundTrip(data);
-      const payload = encoder.encode(JSON.stringify(data));
+      const json = JSON.stringify(data);
+      const payload = encoder.encode(json);
       // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name.
       const length = sealedLength(payload.length);
       if (length > MAX_VALUE_CHARS) throw new CookieTooLargeError("(sealed session)", length + 2);
-      const issuedAt = Math.floor(now() / 1000);
+      const entry = { issuedAt: Math.floor(now() / 1000), json };
       // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
       return keys instanceof Promise
-        ? keys.then((all) => seal(backend, all[0]!, payload, issuedAt))
-        : seal(backend, keys[0]!, payload, issuedAt);
+        ? keys.then((all) => sealWith(all[0]!, payload, entry))
+        : sealWith(keys[0]!, payload, entry);
     },
 
     deleteSession(): void {
-      // Nothing is kept on the server. wrapSession expires the cookie in the browser.
+      // The server holds no session to forget. wrapSession expires the cookie in the browser; a copy of
+      // the seal stays valid until maxAge (docs/security.md).
     },
   };
+}
+
+/** A verified seal's contents: when it was written and its JSON text. */
+interface CachedSeal {
+  readonly issuedAt: number;
+  readonly json: string;
 }
 
 function reject(context: StoreReadContext | undefined, reason: string): undefined {

@@ -35,10 +35,12 @@ async function rejection(store: SessionStore, sealed: string): Promise<string> {
 const keyIdOf = (sealed: string) => Array.from(decodeBase64url(sealed)!.subarray(1, 5));
 
 describe.each([
-  ["node:crypto", node],
-  ["WebCrypto", web],
-] as [string, CryptoBackend][])("cookieStore (%s)", (_name, backend) => {
-  const make = (options: CookieStoreOptions = {}) => cookieStore({ secret, backend, ...options });
+  ["node:crypto", node, undefined],
+  ["node:crypto, no cache", node, 0],
+  ["WebCrypto", web, undefined],
+  ["WebCrypto, no cache", web, 0],
+] as [string, CryptoBackend, number | undefined][])("cookieStore (%s)", (_name, backend, cacheSize) => {
+  const make = (options: CookieStoreOptions = {}) => cookieStore({ secret, backend, cacheSize, ...options });
 
   it("round-trips any JSON object", async () => {
     const store = make();
@@ -55,9 +57,9 @@ describe.each([
   });
 
   it(`is ${backend.name === "node" ? "synchronous" : "asynchronous"} on this backend`, async () => {
-    const store = make();
-    const written = store.writeSession(undefined, { count: 1 });
-    const read = store.readSession(await written);
+    const written = make().writeSession(undefined, { count: 1 });
+    // Read by another store: not in its cache, so this read decrypts.
+    const read = make().readSession(await written);
     expect(written instanceof Promise).toBe(backend.name !== "node");
     expect(read instanceof Promise).toBe(backend.name !== "node");
     expect(await read).toEqual({ count: 1 });
@@ -218,6 +220,69 @@ describe.each([
   });
 });
 
+/** The node:crypto backend, counting decryptions. */
+function countingBackend() {
+  const counted = { ...node, decryptions: 0 };
+  counted.decrypt = (...args) => {
+    counted.decryptions++;
+    return node.decrypt(...args);
+  };
+  return counted;
+}
+
+describe("cookieStore's cache of recent seals", () => {
+  it("answers a read of a seal it wrote, or opened before, without decrypting", () => {
+    const backend = countingBackend();
+    const store = cookieStore({ secret, backend });
+    const own = store.writeSession(undefined, { count: 1 }) as string;
+    expect(store.readSession(own)).toEqual({ count: 1 });
+    expect(backend.decryptions).toBe(0);
+    const foreign = cookieStore({ secret }).writeSession(undefined, { count: 2 }) as string;
+    expect(store.readSession(foreign)).toEqual({ count: 2 });
+    expect(store.readSession(foreign)).toEqual({ count: 2 });
+    expect(backend.decryptions).toBe(1);
+  });
+
+  it("hands out a fresh object on every read", () => {
+    const store = cookieStore({ secret });
+    const sealed = store.writeSession(undefined, { list: [1] }) as string;
+    const first = store.readSession(sealed) as { list: number[] };
+    first.list.push(2);
+    expect(store.readSession(sealed)).toEqual({ list: [1] });
+  });
+
+  it("keeps at most cacheSize seals, dropping the oldest, and none with cacheSize 0", () => {
+    const backend = countingBackend();
+    const store = cookieStore({ secret, backend, cacheSize: 2 });
+    const [a, b, c] = [1, 2, 3].map((n) => store.writeSession(undefined, { n }) as string);
+    expect([store.readSession(b!), store.readSession(c!)]).toEqual([{ n: 2 }, { n: 3 }]);
+    expect(backend.decryptions).toBe(0);
+    expect(store.readSession(a!)).toEqual({ n: 1 });
+    expect(backend.decryptions).toBe(1);
+    const uncached = countingBackend();
+    const off = cookieStore({ secret, backend: uncached, cacheSize: 0 });
+    const sealed = off.writeSession(undefined, {}) as string;
+    off.readSession(sealed);
+    off.readSession(sealed);
+    expect(uncached.decryptions).toBe(2);
+  });
+
+  it("never caches what did not verify, and still expires what it holds", () => {
+    const backend = countingBackend();
+    let now = T0;
+    const store = cookieStore({ secret, backend, maxAge: 60, now: () => now });
+    const sealed = store.writeSession(undefined, { count: 1 }) as string;
+    const tampered = `${sealed.slice(0, -2)}${sealed.endsWith("AA") ? "BA" : "AA"}`;
+    store.readSession(tampered);
+    store.readSession(tampered);
+    expect(backend.decryptions).toBe(2);
+    now = T0 + 60_000;
+    const { reports, context } = recorder();
+    expect(store.readSession(sealed, context)).toBeUndefined();
+    expect(reports[0]?.reason).toBe("seal expired: written 60 s ago, maxAge is 60 s");
+  });
+});
+
 describe("cookieStore across backends and secret encodings", () => {
   it("node:crypto and WebCrypto stores with one secret read each other's seals", async () => {
     const a = cookieStore({ secret, backend: node });
@@ -292,10 +357,12 @@ describe("cookieStore options", () => {
     );
   });
 
-  it("checks maxAge, now and unknown options", () => {
+  it("checks maxAge, cacheSize, now and unknown options", () => {
     bad({ secret, maxAge: 0 }, 'cookieStore: option "maxAge": must be at least 1 second');
     bad({ secret, maxAge: 1.5 }, 'cookieStore: option "maxAge": must be a whole number of seconds');
     bad({ secret, maxAge: "1h" }, 'cookieStore: option "maxAge": must be a number of seconds');
+    bad({ secret, cacheSize: -1 }, 'cookieStore: option "cacheSize": must be 0 (off) or more');
+    bad({ secret, cacheSize: 0.5 }, 'cookieStore: option "cacheSize": must be a whole number of entries');
     bad({ secret, now: 5 }, 'cookieStore: option "now": must be a function returning milliseconds');
     bad({ secret, maxage: 60 }, 'cookieStore: unknown option "maxage"');
     bad("secret", "cookieStore: options must be an object");
