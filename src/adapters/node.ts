@@ -182,8 +182,8 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
       // Node refused something in writeHead that responseProblem let through.
       reportError(onError, error, request);
       cancelBody(body, (cancelError) => reportError(onError, cancelError, request));
-      if (res.headersSent || response.status === 500) res.destroy();
-      else send(req, res, request, errorResponse(undefined), true);
+      if (res.headersSent || response === INTERNAL_ERROR) res.destroy();
+      else send(req, res, request, INTERNAL_ERROR, true);
     }
   };
 
@@ -248,6 +248,9 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     }
   };
 }
+
+// The last resort when Node refuses to write a response: always valid, so it cannot fail in turn.
+const INTERNAL_ERROR = errorResponse(undefined);
 
 function isObjectValue(value: unknown): value is object {
   return typeof value === "object" && value !== null;

@@ -277,6 +277,25 @@ describe("toNodeListener", () => {
     }
   });
 
+  it("reports a response Node refuses to write and destroys the socket when headers are already out", async () => {
+    const reports: unknown[] = [];
+    const listener = toNodeListener(ok, { onError: (error) => void reports.push(error) });
+    // e.g. an Express middleware that wrote the head and still called next()
+    const node = createServer((req, res) => {
+      res.writeHead(299);
+      listener(req, res);
+    });
+    const port = await listen(node);
+    try {
+      const connection = await RawConnection.open(port);
+      connection.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await connection.closed;
+      expect((reports[0] as { code?: string }).code).toBe("ERR_HTTP_HEADERS_SENT");
+    } finally {
+      node.close();
+    }
+  });
+
   it("works with https.createServer", async () => {
     let scheme = "";
     const node = createHttpsServer(
