@@ -1,0 +1,63 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { counterApp } from "../../examples/counter.js";
+import { type RunningServer, serve } from "../../src/adapters/node.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+// Required in CI (.ci/run installs Chromium); elsewhere skipped, loudly, when the browser is missing.
+const run = existsSync(CHROMIUM) || process.env.CI === "true";
+if (!run) console.log(`counter-browser: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+describe.runIf(run)("the counter in a real browser (headless Chromium)", () => {
+  let server: RunningServer;
+  let profile: string;
+
+  beforeAll(async () => {
+    server = await serve(counterApp(), { port: 0 });
+    profile = await mkdtemp(join(tmpdir(), "ringlet-chromium-"));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it("counts up across reloads, and the HttpOnly session cookie is hidden from document.cookie", async () => {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      // `localhost` as a person would type it; the server listens on 127.0.0.1.
+      const url = `http://localhost:${server.port}/`;
+      const texts: string[] = [];
+      await page.goto(url);
+      texts.push(await page.innerText("body"));
+      for (let i = 0; i < 3; i++) {
+        await page.reload();
+        texts.push(await page.innerText("body"));
+      }
+      expect(texts).toEqual([0, 1, 2, 3].map((n) => `You accessed this page ${n} times.`));
+
+      expect(await page.evaluate(() => document.cookie)).toBe("");
+      const cookies = await context.cookies(url);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatchObject({ name: "ring-session", httpOnly: true, sameSite: "Lax", path: "/" });
+    } finally {
+      await context.close();
+    }
+  });
+});
