@@ -291,9 +291,12 @@ describe("streaming", () => {
       await eventually(() => received > 0, "first bytes");
       // The reader stops: once the socket buffers are full the producer must stop too.
       connection.socket.pause();
-      await sleep(300);
-      const stalled = produced;
-      await sleep(200);
+      // Wait until nothing more is produced for 200 ms (the kernel's socket buffers take a while to fill).
+      let stalled = -1;
+      for (let i = 0; i < 50 && produced !== stalled; i++) {
+        stalled = produced;
+        await sleep(200);
+      }
       expect(produced).toBe(stalled);
       expect(produced).toBeLessThan(TOTAL);
       // Then it reads slowly, in short bursts.
