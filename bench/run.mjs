@@ -112,9 +112,15 @@ function ensureBuilt(needs, build) {
     newestMtime(join(ROOT, "src")) > Math.min(...paths.map((p) => statSync(p).mtimeMs));
   if (!stale) return undefined;
   if (!build) return paths.every((p) => existsSync(p)) ? undefined : "dist/ is not built (--no-build)";
-  console.log("dist/ is missing or older than src/: npm run build");
-  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-  return result.status === 0 ? undefined : "npm run build failed (see above)";
+  process.stdout.write("dist/ is missing or older than src/: npm run build … ");
+  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (result.status === 0) {
+    console.log("done");
+    return undefined;
+  }
+  console.log("FAILED");
+  console.error(`${result.stdout}${result.stderr}`);
+  return "npm run build failed (see above)";
 }
 
 /** One request sequence through fetch, before any load: the target must answer what the suite expects. */
@@ -198,10 +204,11 @@ const median = (xs) => {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-async function runSuite(name, opts) {
+const selected = (suite, opts) => suite.targets.filter((t) => opts.only === undefined || opts.only.has(t.id));
+
+async function runSuite(name, opts, unbuilt) {
   const suite = SUITES[name];
-  const targets = suite.targets.filter((t) => opts.only === undefined || opts.only.has(t.id));
-  const unbuilt = ensureBuilt([...new Set(targets.flatMap((t) => t.needs ?? []))], opts.build);
+  const targets = selected(suite, opts);
   const runs = new Map(targets.map((t) => [t.id, []]));
   const failures = new Map();
   const info = new Map();
@@ -346,9 +353,12 @@ async function main() {
   if (loadavg()[0] > 0.5) {
     console.log(`warning: load average ${load}: other work competes for the two pinned cores; expect noise`);
   }
+  // One build for the whole run, so every suite measures the same dist/.
+  const needs = opts.suites.flatMap((name) => selected(SUITES[name], opts).flatMap((t) => t.needs ?? []));
+  const unbuilt = ensureBuilt([...new Set(needs)], opts.build);
   const results = [];
   for (const name of opts.suites) {
-    const result = await runSuite(name, opts);
+    const result = await runSuite(name, opts, unbuilt);
     printTable(result);
     results.push(result);
   }
