@@ -192,10 +192,36 @@ export function webCryptoBackend(): CryptoBackend {
 let chosen: CryptoBackend | undefined;
 
 /**
- * The backend for this runtime, chosen once: `node:crypto` when present (synchronous, about ten times
- * faster per seal), WebCrypto otherwise.
+ * The backend for this runtime, chosen once: `node:crypto` when present and working (synchronous, about
+ * ten times faster per seal), WebCrypto otherwise.
  */
 export function defaultCryptoBackend(): CryptoBackend {
-  chosen ??= nodeCryptoBackend() ?? webCryptoBackend();
+  chosen ??= firstWorkingBackend(nodeCryptoBackend(), webCryptoBackend);
   return chosen;
+}
+
+/**
+ * `candidate` if a synchronous round trip through it works, else `fallback()`. Some runtimes expose a
+ * partial `node:crypto` (a compatibility layer without AES-GCM or HKDF) whose functions exist but throw.
+ */
+export function firstWorkingBackend(
+  candidate: CryptoBackend | undefined,
+  fallback: () => CryptoBackend,
+): CryptoBackend {
+  if (candidate === undefined) return fallback();
+  try {
+    const key = candidate.deriveKey(new Uint8Array(32));
+    if (key instanceof Promise) return fallback();
+    const plaintext = new Uint8Array([1, 2, 3]);
+    const sealed = new Uint8Array(plaintext.length + TAG_BYTES);
+    const nonce = new Uint8Array(NONCE_BYTES);
+    candidate.nonce(nonce, 0);
+    const aad = new Uint8Array([9]);
+    if (candidate.encrypt(key, nonce, aad, plaintext, sealed, 0) instanceof Promise) return fallback();
+    const opened = candidate.decrypt(key, nonce, aad, sealed);
+    if (!(opened instanceof Uint8Array) || opened.join() !== plaintext.join()) return fallback();
+    return candidate;
+  } catch {
+    return fallback();
+  }
 }

@@ -4,6 +4,8 @@ import { decodeBase64url, encodeBase64url } from "../../src/core/base64url.js";
 import {
   type CryptoBackend,
   type DerivedKey,
+  defaultCryptoBackend,
+  firstWorkingBackend,
   nodeCryptoBackend,
   webCryptoBackend,
 } from "../../src/session/crypto-backend.js";
@@ -34,6 +36,22 @@ describe("crypto backends", () => {
     expect(seal(node, key as DerivedKey, utf8.encode("{}"), ISSUED)).toBeTypeOf("string");
   });
 
+  it("the default is node:crypto here, and a node:crypto that exists but does not work is passed over", () => {
+    expect(defaultCryptoBackend().name).toBe("node");
+    expect(firstWorkingBackend(node, () => web)).toBe(node);
+    expect(firstWorkingBackend(undefined, () => web)).toBe(web);
+    const throwing: CryptoBackend = {
+      ...node,
+      encrypt: () => {
+        throw new Error("aes-256-gcm is not implemented");
+      },
+    };
+    expect(firstWorkingBackend(throwing, () => web)).toBe(web);
+    const lying: CryptoBackend = { ...node, decrypt: () => new Uint8Array([1, 2, 4]) };
+    expect(firstWorkingBackend(lying, () => web)).toBe(web);
+    expect(firstWorkingBackend(web, () => node)).toBe(node); // asynchronous: not a sync candidate
+  });
+
   it("derive the same key id from the same secret, a different one from another secret", async () => {
     const [a1, a2, b] = [
       await web.deriveKey(secretA),
@@ -43,6 +61,17 @@ describe("crypto backends", () => {
     expect(a1.id).toEqual(a2.id);
     expect(a1.id).toHaveLength(4);
     expect(b.id).not.toEqual(a1.id);
+  });
+
+  it("encode base64url the same way, without padding", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(8), (bytes, offset) => {
+        const view = new Uint8Array(offset + bytes.length).subarray(offset);
+        view.set(bytes);
+        expect(node.encodeBase64url(view)).toBe(encodeBase64url(bytes));
+        expect(web.encodeBase64url(view)).toBe(encodeBase64url(bytes));
+      }),
+    );
   });
 
   it("hand out a fresh nonce for every seal, across pool refills", () => {
