@@ -45,10 +45,10 @@ describe.runIf(run)("the counter in a real browser (headless Chromium)", () => {
       const url = `http://localhost:${server.port}/`;
       const texts: string[] = [];
       await page.goto(url);
-      texts.push(await page.innerText("body"));
+      texts.push((await page.textContent("body")) ?? "");
       for (let i = 0; i < 3; i++) {
         await page.reload();
-        texts.push(await page.innerText("body"));
+        texts.push((await page.textContent("body")) ?? "");
       }
       expect(texts).toEqual([0, 1, 2, 3].map((n) => `You accessed this page ${n} times.`));
 
