@@ -332,7 +332,7 @@ function loadSession<Req extends Request, S extends SessionData>(
       ? cookies[config.cookieName]
       : readCookie(request.headers.cookie, config.cookieName);
   if (key === undefined) return withSession(request, EMPTY, undefined);
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_CHARS.test(key)) {
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_CHARS.test(key)) {
     report(config, request, { kind: "rejected-cookie", reason: "the session cookie is not a plausible key" });
     return withSession(request, EMPTY, undefined);
   }

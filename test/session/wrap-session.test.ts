@@ -564,6 +564,12 @@ describe("wrapSession onError and bad input from the network", () => {
     const app = wrapSession((req) => ({ ...response(JSON.stringify(req.session)) }), { store });
     const res = (await app({ ...request(), cookies: { "ring-session": key } } as Request)) as Response;
     expect(res.body).toBe('{"a":1}');
+    // Whatever another middleware put there, a value that is not a string is no key.
+    const odd = (await app({
+      ...request(),
+      cookies: { "ring-session": 5 },
+    } as unknown as Request)) as Response;
+    expect(odd.body).toBe("{}");
   });
 
   it("reads only the session cookie among others, first one wins", async () => {
