@@ -5,9 +5,9 @@
  */
 import { Cookie, CookieJar, MemoryCookieStore } from "tough-cookie";
 import { z } from "zod";
-import { cancelBody, isNodeReadable } from "../adapters/cancel-body.js";
+import { cancelBody } from "../adapters/cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "../adapters/error-response.js";
-import { responseProblem } from "../core/response-check.js";
+import { toFetchResponse } from "../adapters/fetch.js";
 import type { Awaitable, Request, Response } from "../core/types.js";
 import { type MockRequestOptions, mockRequest } from "./mock-request.js";
 
@@ -51,7 +51,7 @@ export interface ClientResponse {
   readonly status: number;
   /** Header names in lower case; `set-cookie` (and any header given as an array) stays an array of lines. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  /** The body as text (UTF-8); `""` when there is none (HEAD, 204, 304 or no body). */
+  /** The body as text (UTF-8); `""` when there is none (HEAD, 204, 205, 304 or no body). */
   readonly body: string;
   readonly bytes: Uint8Array;
   /** The body parsed as JSON. */
@@ -124,7 +124,8 @@ const optionsSchema = z.strictObject({
  * A client for `handler` that behaves like a browser talking to it through an adapter: each request map is
  * built by `mockRequest` from the URL (relative URLs resolve against `baseUrl`), the jar's cookies go in the
  * `cookie` header, errors become responses as an adapter makes them (an `HttpError` gives its status,
- * anything else a 500), HEAD, 204 and 304 responses have no body, and `Set-Cookie` lines go into the jar.
+ * anything else a 500), the response is read as `ringlet/fetch` sends it (no body for HEAD, 204, 205 and
+ * 304), and `Set-Cookie` lines go into the jar.
  *
  * @example
  * const client = createClient(wrapSession(counter));
@@ -263,6 +264,7 @@ export function createClient(
         remoteAddr: options.remoteAddr ?? "127.0.0.1",
       },
     );
+    const report = (e: unknown): void => reportError(onError, e, req);
     let response: Response;
     let error: unknown;
     try {
@@ -271,32 +273,28 @@ export function createClient(
       error = thrown;
       response = errorResponse(thrown);
     }
-    if (error === undefined) {
-      const problem = responseProblem(response);
-      if (problem !== undefined) {
-        error = new TypeError(`Invalid response from handler: ${problem}`);
-        cancelBody((response as Partial<Response> | null)?.body, (e) => reportError(onError, e, req));
-        response = errorResponse(error);
-      }
+    // The response goes out as ringlet/fetch sends it: the same checks, no body for HEAD, 204, 205 and 304
+    // (the source stopped), and the same streaming of every body type.
+    let sent: globalThis.Response;
+    try {
+      sent = toFetchResponse(response, req, report);
+    } catch (invalid) {
+      error = invalid;
+      cancelBody((response as Partial<Response> | null)?.body, report);
+      response = errorResponse(invalid);
+      sent = toFetchResponse(response, req, report);
     }
-    if (error !== undefined) reportError(onError, error, req);
+    if (error !== undefined) report(error);
     const headersOut = lowerCaseHeaders(response.headers);
     const setCookie = headersOut["set-cookie"];
     const setCookies = setCookie === undefined ? [] : toArray(setCookie);
-    // An adapter sends no body for HEAD, 204 and 304 (RFC 9110 §6.4.1), and stops the source.
-    const noBody = req.method === "HEAD" || response.status === 204 || response.status === 304;
     let bytes: Uint8Array;
-    if (noBody) {
-      cancelBody(response.body, (e) => reportError(onError, e, req));
-      bytes = new Uint8Array(0);
-    } else {
-      try {
-        bytes = await readBody(response.body);
-      } catch (bodyError) {
-        // The status is already out: an adapter can only cut the connection, which a client sees as a failure.
-        reportError(onError, bodyError, req);
-        throw new TypeError("createClient: the response body failed while streaming", { cause: bodyError });
-      }
+    try {
+      bytes = new Uint8Array(await sent.arrayBuffer());
+    } catch (bodyError) {
+      // Reported by the body stream. The status is already out: an adapter can only cut the connection,
+      // which a client sees as a failure.
+      throw new TypeError("createClient: the response body failed while streaming", { cause: bodyError });
     }
     return { request: req, response: { ...response, headers: headersOut }, setCookies, bytes, error };
   };
@@ -409,34 +407,6 @@ function lowerCaseHeaders(headers: Response["headers"]): Record<string, string |
     const lower = name.toLowerCase();
     const previous = out[lower];
     out[lower] = previous === undefined ? value : [...toArray(previous), ...toArray(value)];
-  }
-  return out;
-}
-
-const encoder = new TextEncoder();
-
-async function readBody(body: Response["body"]): Promise<Uint8Array> {
-  if (body === undefined || body === null) return new Uint8Array(0);
-  if (typeof body === "string") return encoder.encode(body);
-  if (body instanceof Uint8Array) return body.slice();
-  const chunks: Uint8Array[] = [];
-  const add = (chunk: Uint8Array | string) =>
-    chunks.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
-  if (!isNodeReadable(body) && typeof (body as ReadableStream).getReader === "function") {
-    const reader = (body as ReadableStream<Uint8Array | string>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      add(value);
-    }
-  } else {
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) add(chunk);
-  }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
   }
   return out;
 }

@@ -94,7 +94,7 @@ describe("createClient: response bodies", () => {
     expect((await createClient(() => ({ status: 200, headers: {} })).get("/")).body).toBe("");
   });
 
-  it("sends no body for HEAD, 204 and 304, and stops the source", async () => {
+  it("sends no body for HEAD, 204, 205 and 304, and stops the source", async () => {
     let stopped = 0;
     const source = () =>
       (async function* () {
@@ -105,7 +105,7 @@ describe("createClient: response bodies", () => {
         }
       })();
     const client = createClient((req) => ({
-      status: req.uri === "/204" ? 204 : req.uri === "/304" ? 304 : 200,
+      status: Number(req.uri.slice(1)) || 200,
       headers: {},
       body: source(),
     }));
@@ -122,8 +122,10 @@ describe("createClient: response bodies", () => {
     const head = await createClient(() => ({ status: 200, headers: {}, body: started })).head("/");
     expect(head.body).toBe("");
     expect(stopped).toBe(1);
-    expect((await client.get("/204")).body).toBe("");
-    expect((await client.get("/304")).body).toBe("");
+    for (const status of [204, 205, 304]) {
+      const res = await client.get(`/${status}`);
+      expect([res.status, res.body]).toEqual([status, ""]);
+    }
     const stream = new ReadableStream({ pull: (c) => c.enqueue("x") });
     await createClient(() => ({ status: 204, headers: {}, body: stream })).get("/");
     await expect(stream.getReader().read()).resolves.toEqual({ done: true, value: undefined });
@@ -196,6 +198,25 @@ describe("createClient: errors surface as an adapter makes them", () => {
       { onError },
     );
     await expect(client.get("/")).rejects.toThrow(/failed while streaming/);
+    expect(onError).toHaveBeenCalledOnce();
+  });
+
+  it("a chunk that is neither bytes nor text rejects the request, naming what it was", async () => {
+    const onError = vi.fn();
+    const client = createClient(
+      () => ({
+        status: 200,
+        headers: {},
+        body: (async function* () {
+          yield "ok";
+          yield 42 as unknown as string;
+        })(),
+      }),
+      { onError },
+    );
+    const error = (await client.get("/").catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/failed while streaming/);
+    expect(String(error.cause)).toMatch(/yielded a number chunk/);
     expect(onError).toHaveBeenCalledOnce();
   });
 });
