@@ -10,6 +10,7 @@ import type { Awaitable } from "../core/types.js";
 import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./crypto-backend.js";
 import { CookieTooLargeError } from "./errors.js";
 import { assertJsonRoundTrip } from "./json-check.js";
+import { parseOptions } from "./parse-options.js";
 import { type OpenedSeal, open, type RejectedSeal, seal, sealedLength } from "./seal.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
@@ -79,7 +80,8 @@ const secretSchema = z
     if (bytes.length < MIN_SECRET_BYTES) {
       ctx.addIssue({
         code: "custom",
-        message: `must hold at least ${MIN_SECRET_BYTES} bytes (after decoding), got ${bytes.length}`,
+        message: `must hold at least ${MIN_SECRET_BYTES} bytes after decoding`,
+        params: { got: `${bytes.length} bytes` },
       });
       return z.NEVER;
     }
@@ -118,20 +120,6 @@ function decodeSecretText(text: string): Uint8Array | undefined {
   return decodeBase64url(unpadded.replaceAll("+", "-").replaceAll("/", "_"));
 }
 
-// The message format of src/session/parse-options.ts, without its "(got …)": a secret must never be
-// echoed into an error message or a log.
-function parseOptions(options: unknown): z.output<typeof optionsSchema> {
-  const result = optionsSchema.safeParse(options);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const at = issue.path.join(".");
-  if (issue.code === "unrecognized_keys") {
-    throw new TypeError(`cookieStore: unknown option ${JSON.stringify(issue.keys[0])}`);
-  }
-  if (at === "") throw new TypeError("cookieStore: options must be an object");
-  throw new TypeError(`cookieStore: option ${JSON.stringify(at)}: ${issue.message}`);
-}
-
 // One random key per process when no secret is given, so that every such store in the process can read
 // the others' cookies, and one warning.
 let processSecret: Uint8Array | undefined;
@@ -167,7 +155,7 @@ function randomProcessSecret(): Uint8Array {
 export function cookieStore<Data extends SessionData = SessionData>(
   options: CookieStoreOptions = {},
 ): SessionStore<Data> {
-  const parsed = parseOptions(options);
+  const parsed = parseOptions("cookieStore", optionsSchema, options);
   const backend = parsed.backend ?? defaultCryptoBackend();
   const maxAge = parsed.maxAge ?? DEFAULT_COOKIE_STORE_MAX_AGE;
   const now = parsed.now ?? Date.now;

@@ -8,6 +8,11 @@ import type { z } from "zod";
  * Parse `options` with `schema`, or throw a `TypeError` such as
  * `memoryStore: option "maxAge": Too small: expected number to be >0 (got -1)`.
  *
+ * The message says what kind of value was given, never a string's or an object's contents: options carry
+ * secrets (a cookie store's `secret`, a Redis URL with its password), and start-up errors end up in logs.
+ * Numbers, booleans, `null` and `undefined` are shown as they are. A custom issue may say better what it
+ * got with `params: { got: "31 bytes" }`.
+ *
  * @example
  * const { maxAge } = parseOptions("memoryStore", schema, options ?? {});
  */
@@ -21,9 +26,11 @@ export function parseOptions<T extends z.ZodType>(owner: string, schema: T, opti
     throw new TypeError(`${owner}: unknown option ${JSON.stringify(key)}`);
   }
   if (at === "") throw new TypeError(`${owner}: options must be an object, got ${describe(options)}`);
-  throw new TypeError(
-    `${owner}: option ${JSON.stringify(at)}: ${issue.message} (got ${describe(valueAt(options, issue.path))})`,
-  );
+  const got =
+    issue.code === "custom" && typeof issue.params?.got === "string"
+      ? issue.params.got
+      : describe(valueAt(options, issue.path));
+  throw new TypeError(`${owner}: option ${JSON.stringify(at)}: ${issue.message} (got ${got})`);
 }
 
 function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
@@ -32,10 +39,24 @@ function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** What kind of value this is, with no content that could be a secret. */
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "number":
+    case "boolean":
+    case "undefined":
+      return String(value);
+    case "string":
+      return value === "" ? "an empty string" : "a string";
+    case "function":
+      return "a function";
+    case "bigint":
+      return "a bigint";
+    case "symbol":
+      return "a symbol";
+  }
   if (value === null) return "null";
-  return typeof value === "object" ? "an object" : String(value);
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  return "an object";
 }
