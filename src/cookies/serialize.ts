@@ -65,28 +65,33 @@ export function assertCookieName(name: unknown): asserts name is string {
 /**
  * The value as written on the wire: unchanged when it is made of RFC 6265 cookie-octets (a session key, a
  * base64url seal), otherwise `%` and the characters outside cookie-octet (space, `"`, `,`, `\`, non-ASCII)
- * are percent-encoded (UTF-8), so `parseCookies` reads back exactly this string.
+ * are percent-encoded (UTF-8), so `parseCookies` reads back exactly this string. A value that cannot be
+ * written throws a `TypeError` that says where the offending character is, never the value itself: cookie
+ * values are often tokens, and errors end up in logs.
  */
 export function encodeCookieValue(name: string, value: unknown): string {
   if (typeof value !== "string") return fail(name, "value", `must be a string, got ${show(value)}`);
   if (PLAIN_VALUE.test(value)) return value;
-  if (BREAKS_HEADER.test(value)) {
+  const breaks = value.search(BREAKS_HEADER);
+  if (breaks !== -1) {
     return fail(
       name,
       "value",
-      `must not contain ";", CR, LF or other control characters, got ${show(value)}`,
+      `must not contain ";", CR, LF or other control characters, found ${JSON.stringify(value[breaks])} at index ${breaks}`,
     );
   }
   let out = "";
+  let index = 0;
   for (const char of value) {
     const code = char.codePointAt(0)!;
     if (code >= 0xd800 && code <= 0xdfff) {
-      return fail(name, "value", `contains a lone UTF-16 surrogate, got ${show(value)}`);
+      return fail(name, "value", `contains a lone UTF-16 surrogate at index ${index}`);
     }
     out +=
       code > 0x7e || char === "%" || char === " " || char === '"' || char === "," || char === "\\"
         ? encodeURIComponent(char)
         : char;
+    index += char.length;
   }
   return out;
 }

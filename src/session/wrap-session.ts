@@ -381,8 +381,17 @@ function setCookie<Res extends Response>(
 
 function checkedKey(config: SessionConfig, request: Request, key: unknown): string {
   if (typeof key !== "string" || !KEY_CHARS.test(key)) {
+    // Never the key itself: it is (nearly) a session id, and this message is logged.
+    const got =
+      typeof key !== "string"
+        ? key === null
+          ? "null"
+          : typeof key
+        : key === ""
+          ? "an empty string"
+          : "a string with other characters";
     const problem = new TypeError(
-      `writeSession must return a non-empty string of RFC 6265 cookie-octets, got ${typeof key === "string" ? JSON.stringify(key.slice(0, 40)) : String(key)}`,
+      `writeSession must return a non-empty string of RFC 6265 cookie-octets, got ${got}`,
     );
     throw storeFailure(config, request, "writeSession", problem);
   }

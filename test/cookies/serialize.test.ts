@@ -185,6 +185,21 @@ describe("serializeCookie", () => {
     });
   }
 
+  it("says where a value breaks the header, without printing the value (cookie values are often tokens)", () => {
+    const token = "eyJhbGciOiJIUzI1NiJ9.secret";
+    expect(() => serializeCookie("auth", `${token}\r\nX: y`)).toThrowError(
+      new TypeError(
+        'Cookie "auth": value must not contain ";", CR, LF or other control characters, found "\\r" at index 27',
+      ),
+    );
+    expect(() => serializeCookie("auth", `${token} é\ud800`)).toThrowError(
+      new TypeError('Cookie "auth": value contains a lone UTF-16 surrogate at index 29'),
+    );
+    expect(() => serializeCookie("auth", { token } as never)).toThrowError(
+      new TypeError('Cookie "auth": value must be a string, got an object'),
+    );
+  });
+
   it("accepts valid prefixed cookies", () => {
     expect(serializeCookie("__Secure-id", "v", { secure: true, domain: "a.com", path: "/x" })).toBe(
       "__Secure-id=v; Domain=a.com; Path=/x; Secure",

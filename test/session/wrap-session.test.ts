@@ -475,12 +475,18 @@ describe("wrapSession store failures", () => {
   }
 
   it("a store whose writeSession returns something that is not a key is a store failure", async () => {
-    const store: SessionStore = { ...mapStore(), writeSession: () => "bad key;x" };
-    const h = harness(store, { onError: () => {} });
-    await expect(h.call(undefined, { session: {} })).rejects.toMatchObject({
-      status: 503,
-      operation: "writeSession",
-    });
+    const almostAKey = "Zq3X9vB2kLm8Pw4Rt6Yu1Io5Ea7Sd0Fg2Hj4Kl6Nb8 ";
+    const store: SessionStore = { ...mapStore(), writeSession: () => almostAKey };
+    const reports: SessionReport[] = [];
+    const h = harness(store, { onError: (r) => reports.push(r) });
+    const error = await h.call(undefined, { session: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, operation: "writeSession" });
+    // The message names the problem, never the (almost) session id, which would end up in logs.
+    const cause = (error as Error).cause as Error;
+    expect(cause.message).toBe(
+      "writeSession must return a non-empty string of RFC 6265 cookie-octets, got a string with other characters",
+    );
+    expect(JSON.stringify(reports, (_k, v) => (v instanceof Error ? v.message : v))).not.toContain("Zq3X9");
     const none: SessionStore = { ...mapStore(), writeSession: () => undefined as unknown as string };
     await expect(
       harness(none, { onError: () => {} }).call(undefined, { session: {} }),
