@@ -73,19 +73,16 @@ describe.each([
     expect(await store.readSession(second)).toEqual({ count: 1 });
   });
 
-  it("reads a seal with any single bit flipped as absent, and reports why", async () => {
+  it("reads a seal with any single bit flipped (every bit position) as absent, and reports why", async () => {
     const store = make();
     const bytes = decodeBase64url(await store.writeSession(undefined, { user: "ada", roles: ["admin"] }))!;
-    await fc.assert(
-      fc.asyncProperty(fc.nat(bytes.length * 8 - 1), async (bit) => {
-        const flipped = bytes.slice();
-        flipped[bit >> 3]! ^= 1 << (bit & 7);
-        expect(await rejection(store, encodeBase64url(flipped))).toMatch(
-          /^(unknown seal version \d+|sealed with an unknown key .*|authentication failed .*)$/,
-        );
-      }),
-      { numRuns: 150 },
-    );
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const flipped = bytes.slice();
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      expect(await rejection(store, encodeBase64url(flipped)), `bit ${bit}`).toMatch(
+        /^(unknown seal version \d+|sealed with an unknown key .*|authentication failed .*)$/,
+      );
+    }
   });
 
   it("reads any truncation, or any edit of the text, as absent", async () => {

@@ -120,23 +120,22 @@ describe.each(backends)("seal and open (%s)", (_name, backend) => {
     expect(new TextDecoder().decode(bytes)).not.toContain("hello");
   });
 
-  it("rejects a seal with any single bit flipped, saying why", async () => {
+  it("rejects a seal with any single bit flipped (every bit position), saying why", async () => {
     const key = await backend.deriveKey(secretA);
     const bytes = decodeBase64url(await seal(backend, key, utf8.encode('{"user":"ada"}'), ISSUED))!;
-    await fc.assert(
-      fc.asyncProperty(fc.nat(bytes.length * 8 - 1), async (bit) => {
-        const flipped = bytes.slice();
-        flipped[bit >> 3]! ^= 1 << (bit & 7);
-        const result = await open(backend, [key], encodeBase64url(flipped));
-        expect(result).toHaveProperty("rejected");
-        const reason = (result as { rejected: string }).rejected;
-        if (bit < 8) expect(reason).toMatch(/^unknown seal version \d+$/);
-        else if (bit < 40)
-          expect(reason).toBe("sealed with an unknown key (not the secret or a previous secret)");
-        else expect(reason).toBe("authentication failed (tampered, truncated or sealed with another key)");
-      }),
-      { numRuns: 200 },
-    );
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const flipped = bytes.slice();
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      const result = await open(backend, [key], encodeBase64url(flipped));
+      const reason = (result as { rejected?: string }).rejected;
+      if (bit < 8) expect(reason, `bit ${bit}`).toMatch(/^unknown seal version \d+$/);
+      else if (bit < 40)
+        expect(reason, `bit ${bit}`).toBe("sealed with an unknown key (not the secret or a previous secret)");
+      else
+        expect(reason, `bit ${bit}`).toBe(
+          "authentication failed (tampered, truncated or sealed with another key)",
+        );
+    }
   });
 
   it("rejects every truncation of a seal", async () => {
