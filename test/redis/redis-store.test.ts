@@ -402,9 +402,9 @@ describe("redisStore options", () => {
     [{ client, prefix: 1 }, /option "prefix": expected a string \(got 1\)/],
     [{ client, maxAge: 0 }, /option "maxAge": expected an integer number of seconds from 1 to \d+ \(got 0\)/],
     [{ client, maxAge: 1.5 }, /option "maxAge": expected an integer number of seconds/],
-    [{ client, maxAge: "60" }, /option "maxAge": expected an integer number of seconds .*\(got "60"\)/],
+    [{ client, maxAge: "60" }, /option "maxAge": expected an integer number of seconds .*\(got a string\)/],
     [{ client, maxAge: 2 ** 31 }, /option "maxAge"/],
-    [{ client, touch: "yes" }, /option "touch": expected a boolean \(got "yes"\)/],
+    [{ client, touch: "yes" }, /option "touch": expected a boolean \(got a string\)/],
     [{ client, timeoutMs: -1 }, /option "timeoutMs": expected an integer number of milliseconds/],
     [{ client, ttl: 5 }, /redisStore: unknown option "ttl"/],
   ])("throws at construction for %o", (options, message) => {
