@@ -53,3 +53,6 @@ function stop(code = 0): void {
 
 process.once("SIGINT", () => stop());
 process.once("SIGTERM", () => stop());
+// Started with an IPC channel (test/redis/cluster.ts does so): stop with the parent, even when it was killed
+// by a signal and could not stop us itself.
+if (process.send !== undefined) process.once("disconnect", () => stop());

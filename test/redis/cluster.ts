@@ -54,8 +54,10 @@ export function startCluster(options: {
       REDIS_CLIENTS: "node-redis,ioredis",
       REDIS_TIMEOUT_MS: String(options.redisTimeoutMs ?? 1000),
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The IPC channel is how the launcher notices this process is gone, however it ended.
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
+  child.channel?.unref();
   living.add(child);
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -75,10 +77,10 @@ export function startCluster(options: {
       stop().then(() => reject(new Error(`${reason}\n${output}`)));
     };
     const timer = setTimeout(() => fail(`the cluster did not start within ${timeoutMs} ms`), timeoutMs);
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       for (const m of output.matchAll(/^listening on (http:\/\/[\d.:]+) \(pid (\d+), ([\w-]+)\)$/gm)) {
         if (!members.some((member) => member.url === m[1])) {

@@ -151,9 +151,10 @@ export function freePort(): Promise<number> {
 
 /** A private `redis-server` child on a spare loopback port, with append-only persistence in a temp dir. */
 export interface PrivateRedis {
+  /** Its port: chosen on the first `start()` (another one if that one was taken meanwhile), then kept. */
   readonly port: number;
   readonly dir: string;
-  /** Start it (again), on the same port and directory, and wait until it answers PING. */
+  /** Start it (again), on the same port and directory, and wait until it has loaded its data and listens. */
   start(): Promise<void>;
   /** Kill it with SIGKILL (a crash) and wait until it is gone. */
   crash(): Promise<void>;
@@ -169,10 +170,120 @@ process.once("exit", () => {
   for (const child of living) child.kill("SIGKILL");
 });
 
+// The "exit" handler above does not run when the test process is killed by a signal (Ctrl-C, a runner
+// tearing its workers down). This watchdog does: it holds the pid of the running redis-server and kills it
+// when its IPC channel to the test process closes, however that process ended.
+const WATCHDOG = `let pid = 0;
+process.on("message", (next) => { pid = next; });
+process.on("disconnect", () => {
+  if (pid > 0) try { process.kill(pid, "SIGCONT"); process.kill(pid, "SIGKILL"); } catch {}
+  process.exit(0);
+});`;
+
+function startWatchdog(): ChildProcess {
+  const watchdog = spawn(process.execPath, ["-e", WATCHDOG], {
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+  });
+  living.add(watchdog);
+  // Neither the process nor its channel may keep the test process alive.
+  watchdog.unref();
+  watchdog.channel?.unref();
+  return watchdog;
+}
+
+const STARTUP_MS = 15_000;
+
+/** `redis-server` exited before it was ready; `portTaken` when its port was in use. */
+class RedisStartError extends Error {
+  constructor(
+    message: string,
+    readonly portTaken: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Spawn `redis-server` on `port` and resolve once it logs that it is ready (after loading the append-only
+ * file), so a PONG from some other server that took the port meanwhile cannot be mistaken for it.
+ */
+function launch(port: number, dir: string, guard: (pid: number) => void): Promise<ChildProcess> {
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      // Every write is on disk before Redis answers it, so a crash loses nothing that was acknowledged.
+      "--appendfsync",
+      "always",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "notice",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  living.add(child);
+  guard(child.pid ?? 0);
+  return new Promise((resolve, reject) => {
+    let log = "";
+    const fail = (error: RedisStartError) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new RedisStartError(
+            `redis-server was not ready on port ${port} within ${STARTUP_MS} ms\n${log}`,
+            false,
+          ),
+        ),
+      STARTUP_MS,
+    );
+    let ready = false;
+    const onOutput = (chunk: Buffer) => {
+      // Only the start-up log is kept; afterwards the pipes are just drained.
+      if (ready) return;
+      log += chunk.toString();
+      if (/Ready to accept connections/.test(log)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout?.on("data", onOutput);
+    child.stderr?.on("data", onOutput);
+    child.once("error", (error) => fail(new RedisStartError(`redis-server: ${error.message}`, false)));
+    child.once("exit", (code, signal) => {
+      living.delete(child);
+      fail(
+        new RedisStartError(
+          `redis-server exited (${signal ?? code}) on port ${port}\n${log}`,
+          /already in use/i.test(log),
+        ),
+      );
+    });
+  });
+}
+
 export async function privateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ringlet-redis-"));
+  const watchdog = startWatchdog();
+  let port = 0;
   let child: ChildProcess | undefined;
+  const guard = (pid: number) => {
+    if (watchdog.connected) watchdog.send(pid);
+  };
 
   const stop = async (signal: NodeJS.Signals) => {
     const running = child;
@@ -185,41 +296,30 @@ export async function privateRedis(): Promise<PrivateRedis> {
       await exited;
     }
     living.delete(running);
+    guard(0);
   };
 
   return {
-    port,
+    get port() {
+      return port;
+    },
     dir,
     async start() {
       if (child !== undefined) throw new Error("private redis-server is already running");
-      child = spawn(
-        "redis-server",
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--save",
-          "",
-          "--appendonly",
-          "yes",
-          // Every write is on disk before Redis answers it, so a crash loses nothing that was acknowledged.
-          "--appendfsync",
-          "always",
-          "--dir",
-          dir,
-          "--daemonize",
-          "no",
-          "--loglevel",
-          "warning",
-        ],
-        { stdio: "ignore" },
-      );
-      living.add(child);
-      const deadline = Date.now() + 5000;
-      while (!(await ping(port, 200))) {
-        if (Date.now() > deadline) throw new Error(`private redis-server did not start on port ${port}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      if (port !== 0) {
+        // A restart comes back on the port the clients know, or fails.
+        child = await launch(port, dir, guard);
+      } else {
+        // A free port can be taken by someone else before redis-server binds it: then try another.
+        for (let attempt = 1; child === undefined; attempt++) {
+          const candidate = await freePort();
+          try {
+            child = await launch(candidate, dir, guard);
+            port = candidate;
+          } catch (error) {
+            if (!(error instanceof RedisStartError && error.portTaken) || attempt === 5) throw error;
+          }
+        }
       }
     },
     crash: () => stop("SIGKILL"),
@@ -231,6 +331,8 @@ export async function privateRedis(): Promise<PrivateRedis> {
     },
     async dispose() {
       await stop("SIGKILL");
+      watchdog.kill("SIGKILL");
+      living.delete(watchdog);
       rmSync(dir, { recursive: true, force: true });
     },
   };
