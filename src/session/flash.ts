@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Handler, Request, Response } from "../core/types.js";
 import { parseOptions } from "./parse-options.js";
 import type { SessionData } from "./store.js";
-import type { SessionRequestKeys, SessionResponseKeys } from "./wrap-session.js";
+import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
 
 /** What `flashRequest` adds: the flash stored by an earlier response, if any. */
 export interface FlashRequestKeys<F = unknown> {
@@ -85,7 +85,7 @@ export function flashResponse<Res extends Response>(
  */
 export function wrapFlash<
   F = unknown,
-  S extends SessionData = SessionData,
+  S extends SessionData = UntypedSession,
   Req extends Request = Request,
   Res extends Response = Response,
 >(

@@ -29,5 +29,6 @@ export {
   type SessionSchema,
   sessionRequest,
   sessionResponse,
+  type UntypedSession,
   wrapSession,
 } from "./wrap-session.js";

@@ -13,8 +13,15 @@ import { memoryStore } from "./memory-store.js";
 import { parseOptions } from "./parse-options.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
 
+/**
+ * The session's type when neither a type argument nor a `schema` gives one: any value under any key, as in
+ * Ring, so an unannotated handler can write `req.session.count ?? 0`. Give a type
+ * (`wrapSession<{ count?: number }>(…)`, `SessionHandler<{ count?: number }>`) or a `schema` to have it checked.
+ */
+export type UntypedSession = Record<string, any>;
+
 /** What `sessionRequest` adds to a request. */
-export interface SessionRequestKeys<S extends SessionData = SessionData> {
+export interface SessionRequestKeys<S extends SessionData = UntypedSession> {
   /**
    * The session's data, or `{}` when there is none. Typed `Partial<S>` because a request without a (valid)
    * session cookie gets `{}` whatever the schema says.
@@ -25,7 +32,7 @@ export interface SessionRequestKeys<S extends SessionData = SessionData> {
 }
 
 /** What a handler may put in its response for `sessionResponse`. */
-export interface SessionResponseKeys<S extends SessionData = SessionData> {
+export interface SessionResponseKeys<S extends SessionData = UntypedSession> {
   /** Data to store (`{}` too), or `null` to delete the session and expire its cookie. Absent: no change. */
   readonly session?: S | null | undefined;
   /** Cookie attributes for this response, merged over the options' (e.g. `{ maxAge }` to extend the cookie). */
@@ -35,12 +42,12 @@ export interface SessionResponseKeys<S extends SessionData = SessionData> {
 }
 
 /** A request as a session handler sees it. */
-export type SessionRequest<S extends SessionData = SessionData, Req extends Request = Request> = Req &
+export type SessionRequest<S extends SessionData = UntypedSession, Req extends Request = Request> = Req &
   SessionRequestKeys<S>;
 
 /** A handler that reads and writes a session of type `S`. */
 export type SessionHandler<
-  S extends SessionData = SessionData,
+  S extends SessionData = UntypedSession,
   Req extends Request = Request,
   Res extends Response = Response,
 > = Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>;
@@ -71,7 +78,7 @@ export interface SessionSchema<S extends SessionData = SessionData> {
  * - `onError(report, request)`: default: silent for `rejected-cookie` (tampered and stale cookies are normal
  *   on the internet), one `console.error` line for `invalid-session` and `store-failure`.
  */
-export interface SessionOptions<S extends SessionData = SessionData> {
+export interface SessionOptions<S extends SessionData = UntypedSession> {
   store?: SessionStore<any> | undefined;
   cookieName?: string | undefined;
   root?: string | undefined;
@@ -315,7 +322,7 @@ function adopt<Req extends Request, S extends SessionData>(
  * const req = await sessionRequest(request, options);
  * req.session; // {} or the stored data
  */
-export function sessionRequest<Req extends Request, S extends SessionData = SessionData>(
+export function sessionRequest<Req extends Request, S extends SessionData = UntypedSession>(
   request: Req,
   options?: SessionOptions<S>,
 ): (Req & SessionRequestKeys<S>) | Promise<Req & SessionRequestKeys<S>> {
@@ -481,7 +488,7 @@ function remove<T>(
  * @example
  * const res = await sessionResponse({ ...response("ok"), session: { user: 42 } }, req, options);
  */
-export function sessionResponse<Res extends Response, S extends SessionData = SessionData>(
+export function sessionResponse<Res extends Response, S extends SessionData = UntypedSession>(
   response: (Res & SessionResponseKeys<S>) | null | undefined,
   request: Request & Partial<SessionRequestKeys<any>>,
   options?: SessionOptions<S>,
@@ -540,7 +547,7 @@ function writeResponse<Res extends Response>(
  * });
  */
 export function wrapSession<
-  S extends SessionData = SessionData,
+  S extends SessionData = UntypedSession,
   Req extends Request = Request,
   Res extends Response = Response,
 >(

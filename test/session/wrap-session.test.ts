@@ -12,6 +12,7 @@ import {
   type SessionRequestKeys,
   sessionRequest,
   sessionResponse,
+  type UntypedSession,
   wrapSession,
 } from "../../src/session/wrap-session.js";
 
@@ -751,6 +752,35 @@ describe("wrapSession types", () => {
     };
     const app = wrapSession(handler);
     expectTypeOf(app).toEqualTypeOf<(request: Request) => Response | Promise<Response>>();
+  });
+
+  it("types the issue's counter written inline, with no annotation at all", () => {
+    const secret = new Uint8Array(32);
+    // The "user's view" of issue 3, as written, inline: the session is untyped (any value under any key).
+    const app = wrapSession((req) => {
+      const count = req.session.count ?? 0;
+      return {
+        ...response(`You accessed this page ${count} times.`),
+        session: { ...req.session, count: count + 1 },
+      };
+    });
+    expectTypeOf(app).toEqualTypeOf<(request: Request) => Response | Promise<Response>>();
+    const handler: SessionHandler = (req) => {
+      expectTypeOf(req.session).toEqualTypeOf<Partial<UntypedSession>>();
+      const count = req.session.count ?? 0;
+      return {
+        ...response(`You accessed this page ${count} times.`),
+        session: { ...req.session, count: count + 1 },
+      };
+    };
+    const app2 = wrapSession(handler, { store: cookieStore({ secret }) });
+    expectTypeOf(app2).toEqualTypeOf<(request: Request) => Response | Promise<Response>>();
+    const typed: SessionHandler<{ count?: number }> = (req) => ({
+      ...response(String(req.session.count ?? 0)),
+      session: { count: 1 },
+    });
+    wrapSession(typed, { store: cookieStore({ secret }) });
+    wrapSession(typed, { store: memoryStore() });
   });
 
   it("infers the session type from a schema for an inline handler", () => {
