@@ -7,6 +7,7 @@ import { z } from "zod";
 import { HttpError } from "../core/http-error.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { parseOptions } from "../session/parse-options.js";
 import { cancelBody } from "./cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
 import { hasValidPercentEncoding } from "./request-target.js";
@@ -33,8 +34,8 @@ export interface FetchHandlerOptions {
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
 const optionsSchema = z.strictObject({
-  onError: z.custom<OnError>(isFunction).optional(),
-  getRemoteAddr: z.custom<GetRemoteAddr>(isFunction).optional(),
+  onError: z.custom<OnError>(isFunction, "expected a function").optional(),
+  getRemoteAddr: z.custom<GetRemoteAddr>(isFunction, "expected a function").optional(),
 });
 
 /**
@@ -53,20 +54,9 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
   if (typeof handler !== "function") {
     throw new TypeError(`toFetchHandler: handler must be a function, got ${typeof handler}`);
   }
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined);
-    throw new TypeError(
-      name === undefined
-        ? "toFetchHandler: options must be an object"
-        : issue.code === "unrecognized_keys"
-          ? `toFetchHandler: unknown option ${JSON.stringify(name)}`
-          : `toFetchHandler: option "${String(name)}" must be a function`,
-    );
-  }
-  const onError = parsed.data.onError ?? defaultOnError;
-  const getRemoteAddr = parsed.data.getRemoteAddr ?? defaultRemoteAddr;
+  const parsed = parseOptions("toFetchHandler", optionsSchema, options);
+  const onError = parsed.onError ?? defaultOnError;
+  const getRemoteAddr = parsed.getRemoteAddr ?? defaultRemoteAddr;
 
   const fail = (error: unknown, request: Request | undefined): globalThis.Response => {
     reportError(onError, error, request);

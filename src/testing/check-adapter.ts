@@ -9,6 +9,7 @@ import { z } from "zod";
 import { HttpError } from "../core/http-error.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { memoryStore } from "../session/memory-store.js";
+import { parseOptions } from "../session/parse-options.js";
 import { wrapSession } from "../session/wrap-session.js";
 
 /** A running server, as `start` returns it: its base URL (`http://host:port`) and how to stop it. */
@@ -78,7 +79,12 @@ export class AdapterCheckError extends Error {
 const optionsSchema = z.strictObject({
   skip: z.array(z.enum(ADAPTER_CHECKS)).readonly().optional(),
   timeoutMs: z.number().int().positive().optional(),
-  session: z.custom<NonNullable<CheckAdapterOptions["session"]>>((v) => typeof v === "function").optional(),
+  session: z
+    .custom<NonNullable<CheckAdapterOptions["session"]>>(
+      (v) => typeof v === "function",
+      "expected a function",
+    )
+    .optional(),
 });
 
 /**
@@ -94,21 +100,10 @@ const optionsSchema = z.strictObject({
  */
 export async function checkAdapter(start: StartAdapter, options: CheckAdapterOptions = {}): Promise<void> {
   if (typeof start !== "function") throw new TypeError("checkAdapter: start must be a function");
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path[0];
-    throw new TypeError(
-      name === undefined
-        ? "checkAdapter: options must be an object"
-        : issue.code === "unrecognized_keys"
-          ? `checkAdapter: unknown option ${JSON.stringify(name)}`
-          : `checkAdapter: option "${String(name)}" is invalid: ${issue.message}`,
-    );
-  }
-  const timeoutMs = parsed.data.timeoutMs ?? 5000;
-  const skip = new Set<string>(parsed.data.skip ?? []);
-  const probe = new Probe(parsed.data.session ?? defaultSession);
+  const parsed = parseOptions("checkAdapter", optionsSchema, options);
+  const timeoutMs = parsed.timeoutMs ?? 5000;
+  const skip = new Set<string>(parsed.skip ?? []);
+  const probe = new Probe(parsed.session ?? defaultSession);
   const server = await start(probe.handler);
   if (typeof server?.url !== "string" || typeof server.close !== "function") {
     throw new TypeError("checkAdapter: start must resolve to { url: string, close(): Promise<void> }");

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { z } from "zod";
 import type { Awaitable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
+import { parseOptions } from "../session/parse-options.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "../session/store.js";
 import { sessionData } from "./arbitraries.js";
 
@@ -187,13 +188,8 @@ export function checkSessionStore<Data extends SessionData = SessionData>(
       `checkSessionStore: makeStore must be a function returning a SessionStore, got ${typeof makeStore}`,
     );
   }
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `options.${issue.path.join(".")}` : "options";
-    throw new TypeError(`checkSessionStore: ${where}: ${issue.message}`);
-  }
-  return run(makeStore as unknown as (context: StoreFactoryContext) => Awaitable<SessionStore>, parsed.data);
+  const parsed = parseOptions("checkSessionStore", optionsSchema, options);
+  return run(makeStore as unknown as (context: StoreFactoryContext) => Awaitable<SessionStore>, parsed);
 }
 
 async function run(

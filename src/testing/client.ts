@@ -9,6 +9,7 @@ import { cancelBody } from "../adapters/cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "../adapters/error-response.js";
 import { toFetchResponse } from "../adapters/fetch.js";
 import type { Awaitable, Request, Response } from "../core/types.js";
+import { parseOptions } from "../session/parse-options.js";
 import { type MockRequestOptions, mockRequest } from "./mock-request.js";
 
 /** Options of `createClient`. */
@@ -108,6 +109,15 @@ const DEFAULT_MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const redirectOption = z.union([z.boolean(), z.number().int().min(0)]);
+// What the URL (and createClient's `remoteAddr`) decides cannot be given per request.
+const fromUrl = z.undefined("is decided by the URL (and createClient's remoteAddr option)").optional();
+const requestSchema = z.object({
+  followRedirects: redirectOption.optional(),
+  scheme: fromUrl,
+  serverName: fromUrl,
+  serverPort: fromUrl,
+  remoteAddr: fromUrl,
+});
 const optionsSchema = z.strictObject({
   baseUrl: z
     .string()
@@ -140,12 +150,7 @@ export function createClient(
   if (typeof handler !== "function") {
     throw new TypeError(`createClient: handler must be a function, got ${typeof handler}`);
   }
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `options.${issue.path.join(".")}` : "options";
-    throw new TypeError(`createClient: ${where}: ${issue.message}`);
-  }
+  parseOptions("createClient", optionsSchema, options);
   const baseUrl = new URL(options.baseUrl ?? "http://localhost/");
   const now = options.now ?? Date.now;
   const onError = options.onError ?? defaultOnError;
@@ -205,9 +210,10 @@ export function createClient(
     target: string,
     requestOptions: ClientRequestOptions = {},
   ): Promise<ClientResponse> => {
+    // mockRequest checks the other options of each request.
+    parseOptions(`client.request(${JSON.stringify(method)})`, requestSchema, requestOptions);
     const { followRedirects, ...rest } = requestOptions;
     const follow = followRedirects ?? options.followRedirects ?? false;
-    redirectOption.parse(follow);
     const maxRedirects = follow === true ? DEFAULT_MAX_REDIRECTS : follow === false ? 0 : follow;
     let url = resolve(target, baseUrl);
     let hop: { method: string; options: Omit<ClientRequestOptions, "followRedirects"> } = {

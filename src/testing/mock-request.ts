@@ -6,6 +6,7 @@ import { z } from "zod";
 import { encodeCookieValue } from "../cookies/serialize.js";
 import { isValidHeaderName, isValidHeaderValue } from "../core/response-check.js";
 import type { Request } from "../core/types.js";
+import { parseOptions } from "../session/parse-options.js";
 
 /** A scalar in a query or form object: numbers and booleans are written with `String()`. */
 export type FieldValue = string | number | boolean;
@@ -89,12 +90,7 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
     throw new TypeError(`mockRequest: method must be an HTTP token such as "GET", got ${show(method)}`);
   }
   if (typeof uri !== "string") throw new TypeError(`mockRequest: uri must be a string, got ${show(uri)}`);
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `options.${issue.path.join(".")}` : "options";
-    throw new TypeError(`mockRequest: ${where}: ${issue.message}`);
-  }
+  parseOptions("mockRequest", optionsSchema, options);
   const given = [options.body, options.json, options.form].filter((b) => b !== undefined).length;
   if (given > 1)
     throw new TypeError("mockRequest: give at most one of options.body, options.json and options.form");

@@ -310,9 +310,14 @@ describe("checkAdapter: its own inputs", () => {
 
   it("checks options before starting anything, naming the option", async () => {
     await expect(checkAdapter(never, { skip: ["nope" as AdapterCheck] })).rejects.toThrow(
-      /option "skip" is invalid/,
+      /^checkAdapter: option "skip\.0": Invalid option: expected one of "request map"\|/,
     );
-    await expect(checkAdapter(never, { timeoutMs: -1 })).rejects.toThrow(/option "timeoutMs" is invalid/);
+    await expect(checkAdapter(never, { timeoutMs: -1 })).rejects.toThrow(
+      /^checkAdapter: option "timeoutMs": Too small: expected number to be >0/,
+    );
+    await expect(checkAdapter(never, { session: 1 as never })).rejects.toThrow(
+      /^checkAdapter: option "session": expected a function/,
+    );
     await expect(checkAdapter(never, { retries: 2 } as never)).rejects.toThrow(
       'checkAdapter: unknown option "retries"',
     );

@@ -396,13 +396,17 @@ describe("checkSessionStore rejects broken stores, naming the law", () => {
 describe("checkSessionStore options", () => {
   it("throws at once for bad options, naming the option", () => {
     const make = (ctx: StoreFactoryContext) => referenceStore(ctx);
-    expect(() => checkSessionStore(make, { numRuns: 0 })).toThrow(/options\.numRuns/);
-    expect(() => checkSessionStore(make, { ttl: { maxAge: -1 } })).toThrow(/options\.ttl\.maxAge/);
+    expect(() => checkSessionStore(make, { numRuns: 0 })).toThrow(
+      /^checkSessionStore: option "numRuns": Too small: expected number to be >=1/,
+    );
+    expect(() => checkSessionStore(make, { ttl: { maxAge: -1 } })).toThrow(
+      /^checkSessionStore: option "ttl\.maxAge": Too small: expected number to be >0/,
+    );
     expect(() => checkSessionStore(make, { data: {} as never })).toThrow(
-      /options\.data: expected a fast-check Arbitrary/,
+      /^checkSessionStore: option "data": expected a fast-check Arbitrary/,
     );
     expect(() => checkSessionStore(make, { canDelet: false } as never)).toThrow(
-      /Unrecognized key: "canDelet"/,
+      'checkSessionStore: unknown option "canDelet"',
     );
     expect(() => checkSessionStore(undefined as never)).toThrow(/makeStore must be a function/);
   });

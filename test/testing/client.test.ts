@@ -57,12 +57,27 @@ describe("createClient: the request map", () => {
   });
 
   it("validates its options once, naming the option", () => {
-    expect(() => createClient(() => response(""), { baseUrl: "ftp://x" })).toThrow(/options\.baseUrl/);
-    expect(() => createClient(() => response(""), { followRedirects: -1 })).toThrow(
-      /options\.followRedirects/,
+    expect(() => createClient(() => response(""), { baseUrl: "ftp://x" })).toThrow(
+      /^createClient: option "baseUrl": expected an http\(s\) URL/,
     );
-    expect(() => createClient(() => response(""), { nope: 1 } as never)).toThrow(/Unrecognized key: "nope"/);
+    expect(() => createClient(() => response(""), { followRedirects: -1 })).toThrow(
+      /^createClient: option "followRedirects": Too small: expected number to be >=0/,
+    );
+    expect(() => createClient(() => response(""), { nope: 1 } as never)).toThrow(
+      'createClient: unknown option "nope"',
+    );
     expect(() => createClient(undefined as never)).toThrow(/handler must be a function/);
+  });
+
+  it("checks each request's options, naming the option", async () => {
+    const client = createClient(() => response(""));
+    await expect(client.get("/", { followRedirects: 1.5 })).rejects.toThrow(
+      /^client\.request\("GET"\): option "followRedirects": /,
+    );
+    await expect(client.post("/", { serverPort: 1 } as never)).rejects.toThrow(
+      /^client\.request\("POST"\): option "serverPort": is decided by the URL/,
+    );
+    await expect(client.put("/", { bdy: "x" } as never)).rejects.toThrow('mockRequest: unknown option "bdy"');
   });
 });
 
