@@ -31,10 +31,13 @@ export interface StoreReadContext {
  * - `readSession(key)` returns the data for `key`, or `undefined`/`null` when the key is unknown, expired
  *   or invalid. It must not throw for a bad key: bad keys come from the network.
  * - `writeSession(key, data)` stores `data` under `key` (or under a new key when `key` is `undefined`) and
- *   returns the key the client must send from now on.
+ *   returns the key the client must send from now on. Data it cannot store (it would not survive JSON, or
+ *   not fit a cookie) makes it throw at once, synchronously, a `TypeError` or a `CookieTooLargeError`:
+ *   `wrapSession` lets those through unchanged, as the programmer errors they are.
  * - `deleteSession(key)` forgets the session.
  *
- * Each may return a value or a Promise. A throw or rejection is a store failure (HTTP 503 via `wrapSession`).
+ * Each may return a value or a Promise. Any other throw, and any rejection, is a store failure (HTTP 503 via
+ * `wrapSession`).
  *
  * @example
  * const store: SessionStore = {

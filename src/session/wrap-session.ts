@@ -445,6 +445,9 @@ function write<Res extends Response>(
   try {
     written = config.store.writeSession(oldKey, data);
   } catch (error) {
+    // Data the store refuses at once (it would not survive JSON, or not fit a cookie) is the handler's bug,
+    // not an outage: let it through as it is (a 500), rather than a 503 that says "try again later".
+    if (error instanceof TypeError || error instanceof CookieTooLargeError) throw error;
     throw storeFailure(config, request, "writeSession", error);
   }
   if (isThenable(written)) {

@@ -430,6 +430,38 @@ describe("wrapSession cookie attributes", () => {
   });
 });
 
+describe("wrapSession with data a store cannot keep", () => {
+  const secret = new Uint8Array(32).fill(3);
+
+  it("lets the cookie store's CookieTooLargeError and JSON TypeError through, not as a 503 store failure", async () => {
+    const reports: SessionReport[] = [];
+    const h = harness(cookieStore({ secret }), { onError: (r) => reports.push(r) });
+    const big = await h.call(undefined, { session: { s: "x".repeat(5000) } }).catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(CookieTooLargeError);
+    expect(big).not.toBeInstanceOf(SessionStoreError);
+    expect((big as CookieTooLargeError).size).toBeGreaterThan(4096);
+    const date = await h.call(undefined, { session: { when: new Date(0) } }).catch((e: unknown) => e);
+    expect(date).toBeInstanceOf(TypeError);
+    expect((date as Error).message).toBe("session.when: Date (it becomes a string) does not survive JSON");
+    expect(reports).toEqual([]);
+  });
+
+  it("still treats a rejection, even with a TypeError, and any other throw as a store failure", async () => {
+    for (const fail of [
+      () => Promise.reject(new TypeError("socket gone")),
+      () => {
+        throw new RangeError("x");
+      },
+    ]) {
+      const store: SessionStore = { ...mapStore(), writeSession: fail as SessionStore["writeSession"] };
+      const error = await harness(store, { onError: () => {} })
+        .call(undefined, { session: {} })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionStoreError);
+    }
+  });
+});
+
 describe("wrapSession store failures", () => {
   const failing = (
     operation: "readSession" | "writeSession" | "deleteSession",
