@@ -125,6 +125,8 @@ export function headerName(): fc.Arbitrary<string> {
         "authorization",
         "user-agent",
         "x-forwarded-for",
+        // A legal token that a careless `map[name] = value` would lose: it must stay data.
+        "__proto__",
       ),
     },
     { weight: 2, arbitrary: charsOf(LOWER_TCHARS, { minLength: 1, maxLength: 16 }) },
@@ -170,9 +172,9 @@ export function headers(constraints: { maxKeys?: number } = {}): fc.Arbitrary<Re
       selector: ([name]) => name,
     })
     .map((pairs) => {
-      const map: Record<string, string> = {};
+      const map: Record<string, string> = Object.create(null);
       for (const [name, value] of pairs) if (!RESERVED_HEADERS.has(name)) map[name] = value;
-      return map;
+      return { ...map };
     });
 }
 
@@ -273,7 +275,7 @@ export function request(constraints: RequestConstraints = {}): fc.Arbitrary<Requ
  */
 export function cookieName(): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.constantFrom("sid", "ring-session", "theme", "__Host-id"),
+    fc.constantFrom("sid", "ring-session", "theme", "__Host-id", "__proto__"),
     charsOf(TCHARS, { minLength: 1, maxLength: 12 }),
   );
 }
@@ -303,13 +305,14 @@ export function cookieHeader(constraints: { maxCookies?: number } = {}): fc.Arbi
   return fc
     .array(fc.tuple(cookieName(), value), { minLength: 1, maxLength: constraints.maxCookies ?? 5 })
     .map((pairs) => {
-      const cookies: Record<string, string> = {};
+      const cookies: Record<string, string> = Object.create(null);
       const parts: string[] = [];
       for (const [name, v] of pairs) {
         parts.push(`${name}=${encodeCookieValue(name, v)}`);
         if (!Object.hasOwn(cookies, name)) cookies[name] = v;
       }
-      return { header: parts.join("; "), cookies };
+      // Spread into a plain object: a cookie named `__proto__` stays an own key.
+      return { header: parts.join("; "), cookies: { ...cookies } };
     });
 }
 

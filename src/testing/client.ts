@@ -250,7 +250,11 @@ export function createClient(
     const jarHeader = cookiesFor(url)
       .map((c) => c.cookieString())
       .join("; ");
-    const headers: Record<string, string | readonly string[]> = { ...options.headers };
+    // No prototype: a header named `__proto__` is data (the request map keeps it too).
+    const headers: Record<string, string | readonly string[]> = Object.assign(
+      Object.create(null),
+      options.headers,
+    );
     for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
       const previous = headers[name];
       headers[name] = previous === undefined ? value : [...toArray(previous), ...toArray(value)];
@@ -408,7 +412,7 @@ function toArray(value: string | readonly string[]): readonly string[] {
 }
 
 function lowerCaseHeaders(headers: Response["headers"]): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {};
+  const out: Record<string, string | readonly string[]> = Object.create(null);
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     const previous = out[lower];

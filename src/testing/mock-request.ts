@@ -140,7 +140,9 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
       ? hostForHeader(serverName)
       : `${hostForHeader(serverName)}:${port}`;
 
-  const headers: Record<string, string> = { host: hostHeader };
+  // No prototype, as the adapters build it: a header named `__proto__` is data like any other.
+  const headers: Record<string, string> = Object.create(null);
+  headers.host = hostHeader;
   if (options.headers !== undefined) {
     for (const [rawName, rawValue] of Object.entries(options.headers)) {
       const name = rawName.toLowerCase();

@@ -44,6 +44,15 @@ describe("header arbitraries", () => {
     );
   });
 
+  it("headers() and cookieHeader() include the name __proto__, kept as an own key", () => {
+    const maps = fc.sample(arbitraries.headers(), { numRuns: 300, seed: 5 });
+    expect(maps.some((headers) => Object.hasOwn(headers, "__proto__"))).toBe(true);
+    const samples = fc.sample(arbitraries.cookieHeader(), { numRuns: 300, seed: 6 });
+    const withProto = samples.filter((s) => /(?:^|; )__proto__=/.test(s.header));
+    expect(withProto.length).toBeGreaterThan(0);
+    for (const { cookies } of withProto) expect(Object.hasOwn(cookies, "__proto__")).toBe(true);
+  });
+
   it("headerLines() repeats names in mixed case, and joinHeaderLines joins them as the SPEC says", () => {
     const samples = fc.sample(arbitraries.headerLines(), { numRuns: 300, seed: 2 });
     const flat = samples.flat();

@@ -146,6 +146,18 @@ describe("createClient: response bodies", () => {
     await expect(stream.getReader().read()).resolves.toEqual({ done: true, value: undefined });
   });
 
+  it("keeps headers named __proto__ as data, both ways", async () => {
+    const client = createClient((req) => ({
+      status: 200,
+      headers: { ["__proto__"]: "from the handler" },
+      body: req.headers.__proto__ ?? "",
+    }));
+    const res = await client.get("/", { headers: { ["__proto__"]: "from the client" } });
+    expect(Object.getOwnPropertyDescriptor(res.request.headers, "__proto__")?.value).toBe("from the client");
+    expect(res.body).toBe("from the client");
+    expect(Object.getOwnPropertyDescriptor(res.headers, "__proto__")?.value).toBe("from the handler");
+  });
+
   it("lower-cases header names and keeps set-cookie lines apart", async () => {
     const client = createClient(() => ({
       status: 200,

@@ -129,6 +129,13 @@ describe("mockRequest headers and cookies", () => {
     });
   });
 
+  it("keeps a header named __proto__ as data, as the adapters do", () => {
+    const req = mockRequest("GET", "/", { headers: { ["__proto__"]: "x", "X-A": "1" } });
+    expect(Object.getOwnPropertyDescriptor(req.headers, "__proto__")?.value).toBe("x");
+    expect(Object.keys(req.headers)).toEqual(["host", "__proto__", "x-a"]);
+    expect(lintRequest(req)).toBe(req);
+  });
+
   it("lets headers replace the default host", () => {
     expect(mockRequest("GET", "/", { headers: { Host: "other.test" } }).headers.host).toBe("other.test");
   });
