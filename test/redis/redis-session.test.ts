@@ -4,10 +4,11 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
 import type { Response } from "../../src/core/types.js";
 import { redisStore } from "../../src/redis/index.js";
-import { wrapSession } from "../../src/session/index.js";
+import { type SessionSchema, wrapSession } from "../../src/session/index.js";
 import type { SessionReport } from "../../src/session/store.js";
 import { Browser } from "./cluster.js";
 import {
@@ -27,7 +28,11 @@ type Session = { count?: number; user?: string };
 const text = (body: string): Response => ({ status: 200, headers: { "content-type": "text/plain" }, body });
 const sha256hex = (value: string) => createHash("sha256").update(value).digest("hex");
 
-function app(store: ReturnType<typeof redisStore<Session>>, reports: SessionReport[]) {
+function app(
+  store: ReturnType<typeof redisStore<Session>>,
+  reports: SessionReport[],
+  schema?: SessionSchema<Session>,
+) {
   return wrapSession<Session>(
     (request) => {
       switch (request.uri) {
@@ -43,7 +48,7 @@ function app(store: ReturnType<typeof redisStore<Session>>, reports: SessionRepo
           return text(`user=${request.session.user ?? ""} count=${request.session.count ?? ""}`);
       }
     },
-    { store, onError: (report) => void reports.push(report) },
+    { store, schema, onError: (report) => void reports.push(report) },
   );
 }
 
@@ -61,13 +66,16 @@ describe.skipIf(!redisUp)("redisStore through wrapSession and serve()", () => {
     closeClient(admin);
   });
 
-  async function start(client: Parameters<typeof redisStore>[0]["client"], touch = false) {
+  async function start(
+    client: Parameters<typeof redisStore>[0]["client"],
+    { touch = false, schema }: { touch?: boolean; schema?: SessionSchema<Session> } = {},
+  ) {
     const prefix = uniquePrefix("http");
     prefixes.push(prefix);
     const store = redisStore<Session>({ client, prefix, maxAge: 600, touch });
     const reports: SessionReport[] = [];
     const failures: unknown[] = [];
-    const server = await serve(app(store, reports), {
+    const server = await serve(app(store, reports, schema), {
       port: 0,
       onError: (error) => void failures.push(error),
     });
@@ -118,6 +126,28 @@ describe.skipIf(!redisUp)("redisStore through wrapSession and serve()", () => {
       expect((await browser.get(url, "/counter")).body).toBe("count=1");
     });
 
+    it("treats JSON in Redis that fails the schema as no session, and reports the path", async () => {
+      const schema = z.strictObject({ count: z.number().int().optional(), user: z.string().optional() });
+      const { url, store, reports } = await start(client, { schema });
+      const browser = new Browser();
+      await browser.get(url, "/counter");
+      const id = (await browser.sessionCookie(url))!;
+      await admin.set(store.redisKey(id), JSON.stringify({ count: "three" }), "KEEPTTL");
+
+      expect((await browser.get(url, "/whoami")).body).toBe("user= count=");
+      expect(reports).toEqual([
+        expect.objectContaining({
+          kind: "invalid-session",
+          reason: expect.stringMatching(/^session\.count: /),
+        }),
+      ]);
+      // The key is not adopted: the next write gets a new one, and then the bad value is never read again.
+      expect((await browser.get(url, "/counter")).body).toBe("count=0");
+      expect(await browser.sessionCookie(url)).not.toBe(id);
+      expect((await browser.get(url, "/counter")).body).toBe("count=1");
+      expect(reports).toHaveLength(2);
+    });
+
     it("reports a cookie of the wrong shape and starts an empty session", async () => {
       const { url, reports } = await start(client);
       const response = await fetch(`${url}/whoami`, { headers: { cookie: "ring-session=../../etc/passwd" } });
@@ -126,7 +156,7 @@ describe.skipIf(!redisUp)("redisStore through wrapSession and serve()", () => {
     });
 
     it("with touch, a request that only reads extends the session's lifetime", async () => {
-      const { url, store } = await start(client, true);
+      const { url, store } = await start(client, { touch: true });
       const browser = new Browser();
       await browser.get(url, "/counter");
       const key = store.redisKey((await browser.sessionCookie(url))!);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { Redis } from "ioredis";
+import { RESP_TYPES } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisCommands, RedisTimeoutError, redisStore } from "../../src/redis/index.js";
 import { isSessionKeyShape, newSessionKey } from "../../src/session/keys.js";
@@ -286,6 +287,43 @@ describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () =
       closeClient(a);
       closeClient(b);
     }
+  });
+
+  it("reads replies that come as bytes (a node-redis client mapping strings to Buffers)", async () => {
+    const p = prefix("bytes");
+    const client = await connectNodeRedis();
+    try {
+      const bytes = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+      const data = { name: "Zoë ✓", n: [1, 2] };
+      for (const touch of [false, true]) {
+        const store = redisStore({ client: bytes, prefix: p, touch });
+        const key = await store.writeSession(undefined, data);
+        expect(Buffer.isBuffer(await bytes.get(store.redisKey(key)))).toBe(true);
+        expect(await store.readSession(key)).toEqual(data);
+      }
+    } finally {
+      closeClient(client);
+    }
+  });
+
+  it("reads a reply that is not a string as absent, and reports it", async () => {
+    // A RedisCommands object whose `get` sends another command: Redis answers with a number.
+    const commands: RedisCommands = {
+      get: (key) => admin.strlen(key) as never,
+      getAndTouch: (key, seconds) => admin.getex(key, "EX", seconds),
+      setWithTtl: (key, value, seconds) => admin.set(key, value, "EX", seconds),
+      del: (key) => admin.del(key),
+    };
+    const store = redisStore({ client: commands, prefix: prefix("number") });
+    const key = await store.writeSession(undefined, { a: 1 });
+    const { reports, context } = recorder();
+    expect(await store.readSession(key, context)).toBeUndefined();
+    expect(reports).toEqual([
+      expect.objectContaining({
+        kind: "invalid-session",
+        reason: "Redis answered with a number, not a string",
+      }),
+    ]);
   });
 
   it("accepts a RedisCommands object of the user's own", async () => {
