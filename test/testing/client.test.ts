@@ -150,7 +150,7 @@ describe("createClient: response bodies", () => {
     const client = createClient((req) => ({
       status: 200,
       headers: { ["__proto__"]: "from the handler" },
-      body: req.headers.__proto__ ?? "",
+      body: String(Object.getOwnPropertyDescriptor(req.headers, "__proto__")?.value),
     }));
     const res = await client.get("/", { headers: { ["__proto__"]: "from the client" } });
     expect(Object.getOwnPropertyDescriptor(res.request.headers, "__proto__")?.value).toBe("from the client");
