@@ -1,4 +1,6 @@
+import type { Server } from "node:http";
 import { Readable } from "node:stream";
+import { serve as serveOnNode } from "@hono/node-server";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
@@ -11,6 +13,7 @@ import {
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
 import { requestProblem } from "../../src/middleware/lint.js";
+import { AdapterCheckError, checkAdapter } from "../../src/testing/check-adapter.js";
 
 const text = async (body: AsyncIterable<Uint8Array> | undefined): Promise<string> => {
   if (body === undefined) throw new Error("no body");
@@ -721,5 +724,37 @@ describe("toFetchHandler inside Hono", () => {
       body: "payload",
     });
     expect(await (await app.request("/health")).text()).toBe("ok");
+  });
+});
+
+describe("toFetchHandler on @hono/node-server's serve({ fetch }), as docs/adapters.md says", () => {
+  it("passes checkAdapter, remoteAddr included, but for the content-type the server adds", async () => {
+    const error = await checkAdapter(
+      (handler) =>
+        new Promise((resolve) => {
+          const fetchHandler = toFetchHandler(handler, { onError: () => {} });
+          // The server passes { incoming, outgoing } as the second argument: the default getRemoteAddr reads it.
+          const server = serveOnNode(
+            { fetch: (request, env) => fetchHandler(request, env), port: 0, hostname: "127.0.0.1" },
+            ({ port }) =>
+              resolve({
+                url: `http://127.0.0.1:${port}`,
+                close: () =>
+                  new Promise<void>((done) => {
+                    server.close(() => done());
+                    (server as Server).closeAllConnections();
+                  }),
+              }),
+          );
+        }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdapterCheckError);
+    expect((error as AdapterCheckError).failures).toEqual([
+      {
+        check: "response body types",
+        message:
+          'content-type for a string body (the handler set none) was "text/plain; charset=UTF-8", expected undefined',
+      },
+    ]);
   });
 });
