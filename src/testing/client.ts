@@ -267,7 +267,8 @@ export function createClient(
     }
     const req = mockRequest(
       method,
-      `${url.origin}${url.pathname}${url.search || (url.href.endsWith("?") ? "?" : "")}`,
+      // The whole URL: mockRequest drops the fragment and keeps a bare "?" (an empty queryString).
+      url.href,
       {
         ...requestOptions,
         headers,

@@ -47,6 +47,17 @@ describe("createClient: the request map", () => {
     expect(res.request).toBe(seen);
   });
 
+  it("keeps the query as the URL has it: none, empty (a bare ?) or raw, never the fragment", async () => {
+    const client = createClient(() => response(""), { baseUrl: "http://u:p@example.test/" });
+    const query = async (url: string) => (await client.get(url)).request.queryString;
+    expect(await query("/p")).toBeUndefined();
+    expect(await query("/p#?x")).toBeUndefined();
+    expect(await query("/p?")).toBe("");
+    expect(await query("/p?#frag")).toBe("");
+    expect(await query("/p?a=%20b&c#frag")).toBe("a=%20b&c");
+    expect((await client.get("/p")).request.headers.host).toBe("example.test");
+  });
+
   it("sends bodies as mockRequest does, and each method helper uses its method", async () => {
     const client = createClient(async (req) => response(`${req.method} ${await readText(req)}`));
     expect((await client.post("/", { json: { a: 1 } })).body).toBe('POST {"a":1}');
