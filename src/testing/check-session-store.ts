@@ -948,6 +948,10 @@ const CLASSES: Array<[RegExp, number]> = [
 /**
  * Bits of entropy in `keys`, estimated from above: bits per character from the keys' character class, times
  * the positions (up to the shortest key) whose character is not the same in every key.
+ *
+ * @example
+ * estimateKeyBits(Array.from({ length: 32 }, newSessionKey)).bits;          // 258 (43 base64url characters)
+ * estimateKeyBits(Array.from({ length: 32 }, () => crypto.randomUUID())).bits; // about 121: under 128
  */
 export function estimateKeyBits(keys: readonly string[]): {
   bits: number;
