@@ -64,9 +64,10 @@ export function parseUrlEncoded(text: string): Params {
 
 /**
  * The request with `queryParams`, `formParams` and `params` added. Synchronous unless the request has a form
- * body to read, which is then read with `readBytes` (so the limit, 413, 415 for a non-UTF-8 charset and 400
- * for invalid UTF-8 apply) and replaced by a body that yields the same bytes again, so the handler can
- * still read it. A request that already has `queryParams` (`wrapParams` applied twice) is returned as is.
+ * body to read: then it returns a promise, and every failure of the client's (413 over the limit, 415 for a
+ * non-UTF-8 charset, 400 for invalid UTF-8) rejects it, never throws. The body is read with `readBytes` and
+ * replaced by one that yields the same bytes again, so the handler can still read it. A request that
+ * already has `queryParams` (`wrapParams` applied twice) is returned as is. Bad options throw at once.
  *
  * @example
  * const request2 = await paramsRequest(request); // request2.params.page === "2" for "?page=2"
@@ -123,10 +124,18 @@ function addParams<R extends Request>(
   if (request.body === undefined || type === undefined || mediaType(type) !== FORM_TYPE) {
     return withParams(request, queryParams, EMPTY, request.body);
   }
+  return withFormParams(request, queryParams, limit);
+}
+
+/** The form-body path, async from its first line: a wrong charset rejects the promise like the other errors. */
+async function withFormParams<R extends Request>(
+  request: R,
+  queryParams: Params,
+  limit: number,
+): Promise<R & ParamsRequestKeys> {
   checkCharset(request);
-  return readBytes(request, { limit }).then((bytes) =>
-    withParams(request, queryParams, parseUrlEncoded(decodeUtf8(bytes)), replay(bytes)),
-  );
+  const bytes = await readBytes(request, { limit });
+  return withParams(request, queryParams, parseUrlEncoded(decodeUtf8(bytes)), replay(bytes));
 }
 
 function withParams<R extends Request>(

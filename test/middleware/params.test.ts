@@ -223,8 +223,11 @@ describe("wrapParams", () => {
 
   it("rejects a non-UTF-8 form charset with 415 and invalid UTF-8 with 400", async () => {
     const latin1 = request(undefined, { body: "a=1", type: `${FORM}; charset=iso-8859-1` });
-    expect(() => wrapParams(echo)(latin1)).toThrow(HttpError);
-    expect(() => wrapParams(echo)(latin1)).toThrow(/charset/);
+    // The form path is async, so its 415 is a rejection like its 413 and 400, not a synchronous throw.
+    const out = wrapParams(echo)(latin1);
+    expect(out).toBeInstanceOf(Promise);
+    await expect(out).rejects.toThrow(HttpError);
+    await expect(wrapParams(echo)(latin1)).rejects.toMatchObject({ status: 415, message: /charset/ });
     const invalid = request(undefined, { body: new Uint8Array([0x61, 0x3d, 0xff]), type: FORM });
     await expect(wrapParams(echo)(invalid)).rejects.toMatchObject({ status: 400 });
   });
@@ -284,6 +287,22 @@ describe("paramsRequest and paramsResponse", () => {
     expect(plain(out.queryParams)).toEqual({ a: "1" });
     expect(plain(out.formParams)).toEqual({});
     expect(Object.hasOwn(r, "queryParams")).toBe(false);
+  });
+
+  it("paramsRequest is synchronous without a form body, and a promise that rejects for any client error with one", async () => {
+    expect(paramsRequest(request("a=1"))).not.toBeInstanceOf(Promise);
+    for (const [r, status] of [
+      [request(undefined, { body: "a=1", type: `${FORM}; charset=latin1` }), 415],
+      [request(undefined, { body: "a=".padEnd(100, "x"), type: FORM }), 413],
+      [request(undefined, { body: new Uint8Array([0xff]), type: FORM }), 400],
+    ] as const) {
+      let out: unknown;
+      expect(() => {
+        out = paramsRequest(r, { limit: 50 });
+      }).not.toThrow();
+      expect(out).toBeInstanceOf(Promise);
+      await expect(out).rejects.toMatchObject({ status });
+    }
   });
 
   it("paramsResponse returns the response itself", () => {
