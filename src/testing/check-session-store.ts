@@ -951,7 +951,7 @@ const CLASSES: Array<[RegExp, number]> = [
  *
  * @example
  * estimateKeyBits(Array.from({ length: 32 }, newSessionKey)).bits;          // 258 (43 base64url characters)
- * estimateKeyBits(Array.from({ length: 32 }, () => crypto.randomUUID())).bits; // about 121: under 128
+ * estimateKeyBits(Array.from({ length: 32 }, () => crypto.randomUUID())).bits; // 124: under 128
  */
 export function estimateKeyBits(keys: readonly string[]): {
   bits: number;
