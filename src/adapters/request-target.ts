@@ -5,7 +5,8 @@
 
 /**
  * True when every `%` in `text` starts a pct-encoded octet (`%` HEXDIG HEXDIG, RFC 3986 §2.1). Adapters
- * answer 400 for a path that fails it, so `decodeURIComponent(request.uri)` cannot throw in a handler.
+ * answer 400 for a path that fails it, so a handler never sees a stray `%`. The octets need not be UTF-8:
+ * `/%FF` passes, and `decodeURIComponent` still throws a `URIError` on it (decoding is the router's choice).
  *
  * @example
  * hasValidPercentEncoding("/caf%C3%A9"); // true

@@ -8,6 +8,13 @@ describe("hasValidPercentEncoding", () => {
       expect(hasValidPercentEncoding(ok)).toBe(true);
   });
 
+  it("accepts escapes that are not UTF-8, which decodeURIComponent still refuses", () => {
+    for (const path of ["/%FF", "/%C3", "/%ED%A0%80"]) {
+      expect(hasValidPercentEncoding(path)).toBe(true);
+      expect(() => decodeURIComponent(path)).toThrow(URIError);
+    }
+  });
+
   it("refuses a stray %, a truncated escape or non-hex digits", () => {
     for (const bad of ["/100%", "/a%2", "/%zz", "/%g0", "/%0g", "%", "/ok%20/then%"]) {
       expect(hasValidPercentEncoding(bad)).toBe(false);

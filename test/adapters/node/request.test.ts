@@ -112,10 +112,12 @@ describe("request map: target", () => {
     );
   });
 
-  it("passes a stray % in the query through raw", async () => {
+  it("passes a stray % in the query, and escapes that are not UTF-8 in the path, through raw", async () => {
     const response = await get("/a%2Fb?q=100%&r=%zz");
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ uri: "/a%2Fb", queryString: "q=100%&r=%zz" });
+    expect((await get("/%FF/%C3")).status).toBe(200);
+    expect(seen!.uri).toBe("/%FF/%C3");
   });
 
   it("answers OPTIONS * itself with 204, and never calls the handler", async () => {
