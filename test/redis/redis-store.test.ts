@@ -18,6 +18,7 @@ import {
   type NodeRedisClient,
   type PrivateRedis,
   privateRedis,
+  REDIS_PORT,
   redisServerAvailable,
   redisUp,
   uniquePrefix,
@@ -32,7 +33,7 @@ function recorder() {
 
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-describe.skipIf(!redisUp)("redisStore against the Redis at 127.0.0.1:6379", () => {
+describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_PORT}`, () => {
   // An ioredis client of the test's own, to look at Redis directly.
   let admin: Redis;
   const prefixes: string[] = [];
