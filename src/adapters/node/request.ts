@@ -1,6 +1,7 @@
 /**
- * Builds the ringlet request map from a Node `IncomingMessage`: raw target, headers from `rawHeaders`
- * (nothing a client sent is lost), host, scheme and peer, and a body that reads nothing until iterated.
+ * Builds the ringlet request map from a Node `IncomingMessage`: raw target, headers (Node's parsed ones when
+ * they lost nothing, else rebuilt from `rawHeaders`), host, scheme and peer, and a body that reads nothing
+ * until iterated.
  */
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "../../core/http-error.js";

@@ -249,6 +249,20 @@ describe("request map: headers", () => {
     expect(Object.keys(seen!.headers)).toContain("__proto__");
   });
 
+  it("gives the headers no inherited keys, whether copied from req.headers or rebuilt from rawHeaders", async () => {
+    // The first request loses nothing in req.headers (copied); the second repeats a header Node drops (rebuilt).
+    for (const extra of ["X-A: 1\r\n", "User-Agent: a\r\nUser-Agent: b\r\n"]) {
+      await get("/", extra);
+      const headers = seen!.headers;
+      for (const name of ["constructor", "toString", "hasOwnProperty", "__proto__", "valueOf"]) {
+        expect(name in headers).toBe(false);
+      }
+      expect(Object.getPrototypeOf(Object.getPrototypeOf(headers))).toBeNull();
+      expect(Object.isFrozen(Object.getPrototypeOf(headers))).toBe(true);
+      expect(Object.getOwnPropertyNames(Object.getPrototypeOf(headers))).toEqual([]);
+    }
+  });
+
   // Node keeps only the first of these in req.headers (see message.headers in Node's docs); ringlet keeps all.
   const DROPPED = [
     "age",
