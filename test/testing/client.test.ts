@@ -222,39 +222,29 @@ describe("createClient: errors surface as an adapter makes them", () => {
     expect(onError).toHaveBeenCalledOnce();
   });
 
-  it("a body that fails while streaming rejects the request, as a cut connection would", async () => {
+  it.each([
+    [
+      "fails while streaming",
+      async function* () {
+        yield "partial";
+        throw new Error("disk gone");
+      },
+      /disk gone/,
+    ],
+    [
+      "yields a chunk that is neither bytes nor text",
+      async function* () {
+        yield "ok";
+        yield 42 as unknown as string;
+      },
+      /yielded a number chunk/,
+    ],
+  ])("a body that %s rejects the request, as a cut connection would", async (_what, body, cause) => {
     const onError = vi.fn();
-    const client = createClient(
-      () => ({
-        status: 200,
-        headers: {},
-        body: (async function* () {
-          yield "partial";
-          throw new Error("disk gone");
-        })(),
-      }),
-      { onError },
-    );
-    await expect(client.get("/")).rejects.toThrow(/failed while streaming/);
-    expect(onError).toHaveBeenCalledOnce();
-  });
-
-  it("a chunk that is neither bytes nor text rejects the request, naming what it was", async () => {
-    const onError = vi.fn();
-    const client = createClient(
-      () => ({
-        status: 200,
-        headers: {},
-        body: (async function* () {
-          yield "ok";
-          yield 42 as unknown as string;
-        })(),
-      }),
-      { onError },
-    );
+    const client = createClient(() => ({ status: 200, headers: {}, body: body() }), { onError });
     const error = (await client.get("/").catch((e: unknown) => e)) as Error;
-    expect(error.message).toMatch(/failed while streaming/);
-    expect(String(error.cause)).toMatch(/yielded a number chunk/);
+    expect(error.message).toMatch(/^createClient: the response body failed while streaming$/);
+    expect(String(error.cause)).toMatch(cause);
     expect(onError).toHaveBeenCalledOnce();
   });
 });
