@@ -2,13 +2,13 @@
 // redis-server (append-only, fsync on every write), crashes it in the middle of traffic, restarts it, and
 // also freezes it. Requests must get a quick 503, the processes must stay up, no session may be corrupted,
 // and everything must work again after Redis is back, with no restart of ringlet.
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser, type Cluster, startCluster } from "./cluster.js";
 import {
   closeClient,
   connectIoredis,
+  hashedKey,
   type PrivateRedis,
   privateRedis,
   redisServerAvailable,
@@ -158,7 +158,7 @@ describe.skipIf(!redisServerAvailable)("Redis crashing and hanging under two rin
       const values = await Promise.all(
         clients.map(async (client) => {
           const id = (await client.browser.sessionCookie(urls[0]!))!;
-          const stored = await admin.get(prefix + sha256hex(id));
+          const stored = await admin.get(hashedKey(prefix, id));
           return JSON.parse(stored!) as unknown;
         }),
       );
@@ -199,7 +199,3 @@ describe.skipIf(!redisServerAvailable)("Redis crashing and hanging under two rin
     expect((await counter(client)).body).toBe(`count=${client.count}`);
   }, 30_000);
 });
-
-function sha256hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}

@@ -5,6 +5,7 @@
  * the tests that stop Redis.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -68,6 +69,14 @@ async function checkRedisServerBinary(): Promise<boolean> {
 
 /** Whether private `redis-server` processes can be started (the binary is on the PATH). */
 export const redisServerAvailable: boolean = await checkRedisServerBinary();
+
+/**
+ * The Redis key of session `id` under `prefix`, computed here independently of the store: the prefix and the
+ * lower-case hex SHA-256 of the id.
+ */
+export function hashedKey(prefix: string, id: string): string {
+  return prefix + createHash("sha256").update(id).digest("hex");
+}
 
 /** A key prefix no other test run uses. */
 export function uniquePrefix(label: string): string {

@@ -1,7 +1,6 @@
 // redisStore behind wrapSession and the real Node adapter, with a real cookie jar: the Ring counter, login,
 // logout, and what reaches `onError` (a cookie of the wrong shape, a value in Redis that is not a session,
 // a failing Redis) while the client sees an empty session or a 503.
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -18,6 +17,7 @@ import {
   connectIoredis,
   connectNodeRedis,
   deleteKeysUnder,
+  hashedKey,
   keysUnder,
   redisUp,
   uniquePrefix,
@@ -26,7 +26,6 @@ import {
 type Session = { count?: number; user?: string };
 
 const text = (body: string): Response => ({ status: 200, headers: { "content-type": "text/plain" }, body });
-const sha256hex = (value: string) => createHash("sha256").update(value).digest("hex");
 
 function app(
   store: ReturnType<typeof redisStore<Session>>,
@@ -96,13 +95,13 @@ describe.skipIf(!redisUp)("redisStore through wrapSession and serve()", () => {
       for (let n = 0; n < 3; n++) expect((await browser.get(url, "/counter")).body).toBe(`count=${n}`);
       const first = (await browser.sessionCookie(url))!;
       expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(await keysUnder(admin, prefix)).toEqual([prefix + sha256hex(first)]);
-      expect(JSON.parse((await admin.get(prefix + sha256hex(first)))!)).toEqual({ count: 3 });
+      expect(await keysUnder(admin, prefix)).toEqual([hashedKey(prefix, first)]);
+      expect(JSON.parse((await admin.get(hashedKey(prefix, first)))!)).toEqual({ count: 3 });
 
       await browser.get(url, "/login");
       const second = (await browser.sessionCookie(url))!;
       expect(second).not.toBe(first);
-      expect(await keysUnder(admin, prefix)).toEqual([prefix + sha256hex(second)]);
+      expect(await keysUnder(admin, prefix)).toEqual([hashedKey(prefix, second)]);
       expect((await browser.get(url, "/whoami")).body).toBe("user=ada count=3");
 
       await browser.get(url, "/logout");

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { RESP_TYPES } from "redis";
@@ -14,6 +13,7 @@ import {
   connectIoredis,
   connectNodeRedis,
   deleteKeysUnder,
+  hashedKey,
   keysUnder,
   type NodeRedisClient,
   type PrivateRedis,
@@ -23,8 +23,6 @@ import {
   redisUp,
   uniquePrefix,
 } from "./redis-env.js";
-
-const sha256hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 function recorder() {
   const reports: SessionReport[] = [];
@@ -89,8 +87,8 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
       for (let i = 0; i < 5; i++) ids.push(await store.writeSession(undefined, { i }));
 
       const keys = await keysUnder(admin, p);
-      expect(keys.sort()).toEqual(ids.map((id) => p + sha256hex(id)).sort());
-      for (const id of ids) expect(store.redisKey(id)).toBe(p + sha256hex(id));
+      expect(keys.sort()).toEqual(ids.map((id) => hashedKey(p, id)).sort());
+      for (const id of ids) expect(store.redisKey(id)).toBe(hashedKey(p, id));
       for (const key of keys) {
         const value = (await admin.get(key)) ?? "";
         for (const id of ids) {

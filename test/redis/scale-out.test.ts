@@ -1,7 +1,6 @@
 // Several ringlet processes (examples/redis-cluster.ts) share one Redis; browser-like clients alternate
 // between them. Every client's counter must be exact, and a login or logout on one process must be seen by
 // all: the processes hold nothing of a session between requests.
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser, type Cluster, startCluster } from "./cluster.js";
@@ -9,6 +8,7 @@ import {
   closeClient,
   connectIoredis,
   deleteKeysUnder,
+  hashedKey,
   keysUnder,
   redisUp,
   uniquePrefix,
@@ -98,7 +98,7 @@ describe.skipIf(!redisUp)("three ringlet processes sharing one Redis", () => {
     const keys = await keysUnder(admin, prefix);
     expect(keys.length).toBe(CLIENTS);
     for (const { id, count } of outcomes) {
-      const key = prefix + createHash("sha256").update(id).digest("hex");
+      const key = hashedKey(prefix, id);
       expect(keys).toContain(key);
       expect(JSON.parse((await admin.get(key))!)).toEqual({ count });
       expect(keys.join("\n")).not.toContain(id);
