@@ -2,7 +2,7 @@
 // to one core, checks its answers, warms it up, loads it with wrk pinned to the other core, and prints
 // the median requests/s and p99 of interleaved rounds with ratios to baselines measured in the same run.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,8 @@ const USAGE = `usage: npm run bench -- [options]
   --only <id,id,...>         run only these targets (ids from bench/suites.mjs)
   --server-cpu <n>           core the server is pinned to (default: 0)
   --wrk-cpu <n>              core wrk is pinned to (default: 1)
+  --nice <n>                 run server and wrk under \`nice -n <n>\`; a negative value (root only) wins
+                             them a larger share of their cores from other work (default: 0)
   --no-build                 do not rebuild dist/ even when src/ is newer
   --json <file>              also write every measurement to <file>`;
 
@@ -40,6 +42,7 @@ function options() {
       only: { type: "string" },
       "server-cpu": { type: "string", default: "0" },
       "wrk-cpu": { type: "string", default: "1" },
+      nice: { type: "string", default: "0" },
       "no-build": { type: "boolean", default: false },
       json: { type: "string" },
       help: { type: "boolean", default: false },
@@ -76,6 +79,7 @@ function options() {
     rounds: int("rounds", 1),
     serverCpu: int("server-cpu", 0),
     wrkCpu: int("wrk-cpu", 0),
+    nice: int("nice", -20),
     build: !values["no-build"],
     json: values.json,
   };
@@ -155,13 +159,14 @@ async function checkTarget(target, url) {
 
 /** Starts, checks, warms up, measures and stops one target. Throws with a reason when it must not count. */
 async function measure(suite, target, opts) {
-  const server = await startServer(target.file, { cpu: opts.serverCpu });
+  const server = await startServer(target.file, { cpu: opts.serverCpu, nice: opts.nice });
   try {
     const info = await checkTarget(target, server.url);
     const path = target.kind === "hello" ? "/hello" : "/counter";
     const checked = target.checkScript ?? suite.checkScript;
     const wrkOptions = {
       cpu: opts.wrkCpu,
+      nice: opts.nice,
       connections: opts.connections,
       threads: checked ? opts.connections : opts.threads,
       checkMode: checked ? target.kind : undefined,
@@ -333,6 +338,20 @@ function printTable({ suite, summary }) {
   }
 }
 
+/**
+ * With Linux's autogroup scheduling, `nice` only ranks processes within one session: against other
+ * sessions' work the whole group counts as one. So `--nice` also sets the nice value of this run's group.
+ */
+function prioritize(nice) {
+  try {
+    if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() !== "1") return;
+    writeFileSync("/proc/self/autogroup", String(nice));
+    console.log(`autogroup scheduling is on: this run's session group set to nice ${nice}`);
+  } catch (error) {
+    console.log(`warning: could not set the session group's nice value (${error.message})`);
+  }
+}
+
 function wrkVersion() {
   const out = spawnSync("wrk", ["--version"], { encoding: "utf8" });
   return /wrk (\S+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? "unknown";
@@ -346,13 +365,15 @@ async function main() {
   console.log(
     `# ringlet bench ${started.toISOString()}\n` +
       `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, wrk ${wrkVersion()}\n` +
-      `server on cpu ${opts.serverCpu}, wrk on cpu ${opts.wrkCpu}; ${opts.connections} connections, ` +
+      `server on cpu ${opts.serverCpu}, wrk on cpu ${opts.wrkCpu}${opts.nice === 0 ? "" : ` (nice ${opts.nice})`}; ` +
+      `${opts.connections} connections, wrk -t${opts.threads} for http, -t${opts.connections} with check.lua; ` +
       `${opts.warmup} s warm-up + ${opts.duration} s per target, ${opts.rounds} interleaved round(s), median shown\n` +
       `load average at start: ${load}`,
   );
   if (loadavg()[0] > 0.5) {
     console.log(`warning: load average ${load}: other work competes for the two pinned cores; expect noise`);
   }
+  if (opts.nice !== 0) prioritize(opts.nice);
   // One build for the whole run, so every suite measures the same dist/.
   const needs = opts.suites.flatMap((name) => selected(SUITES[name], opts).flatMap((t) => t.needs ?? []));
   const unbuilt = ensureBuilt([...new Set(needs)], opts.build);

@@ -7,15 +7,18 @@ import { fileURLToPath } from "node:url";
 const SERVERS = fileURLToPath(new URL("./servers/", import.meta.url));
 
 /**
- * Starts `taskset -c <cpu> node bench/servers/<file>` with PORT=0 and resolves once it is listening.
+ * Starts `taskset -c <cpu> node bench/servers/<file>` (under `nice -n <nice>` when not 0) with PORT=0 and
+ * resolves once it is listening.
  *
  * @example
  * const server = await startServer("raw-node.mjs", { cpu: 0 });
  * await fetch(`${server.url}/hello`);
  * await server.stop();
  */
-export function startServer(file, { cpu, timeoutMs = 20_000 }) {
-  const child = spawn("taskset", ["-c", String(cpu), process.execPath, `${SERVERS}${file}`], {
+export function startServer(file, { cpu, nice = 0, timeoutMs = 20_000 }) {
+  const command = ["taskset", "-c", String(cpu), process.execPath, `${SERVERS}${file}`];
+  const [program, ...args] = nice === 0 ? command : ["nice", "-n", String(nice), ...command];
+  const child = spawn(program, args, {
     env: { ...process.env, PORT: "0", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });

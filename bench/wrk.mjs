@@ -62,17 +62,19 @@ export function wrkProblems(result, { checked }) {
 }
 
 /**
- * Runs `taskset -c <cpu> wrk -t<threads> -c<connections> -d<duration>s --latency [-s check.lua] url [-- mode]`.
+ * Runs (under `nice -n <nice>` when not 0) `taskset -c <cpu> wrk -t<threads> -c<connections> -d<duration>s --latency [-s check.lua] url [-- mode]`.
  * Resolves to the parsed report plus the raw text; rejects only when wrk cannot be started.
  */
-export function runWrk(url, { cpu, threads, connections, duration, checkMode }) {
+export function runWrk(url, { cpu, nice = 0, threads, connections, duration, checkMode }) {
   const args = ["-c", String(cpu), "wrk", `-t${threads}`, `-c${connections}`, `-d${duration}s`];
   args.push("--latency", "--timeout", "10s");
   if (checkMode !== undefined) args.push("-s", CHECK_SCRIPT);
   args.push(url);
   if (checkMode !== undefined) args.push("--", checkMode);
   return new Promise((resolve, reject) => {
-    const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const [program, ...rest] =
+      nice === 0 ? ["taskset", ...args] : ["nice", "-n", String(nice), "taskset", ...args];
+    const child = spawn(program, rest, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
