@@ -2,6 +2,7 @@
  * Checks a response map against the SPEC (status, header names and values, body type) without allocating
  * on the valid path. Adapters call it before writing anything; `wrapLint` turns its message into a throw.
  */
+import { describeValue } from "./describe-value.js";
 
 // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 const TCHAR = new Uint8Array(128);
@@ -79,14 +80,14 @@ export function isResponseBody(body: unknown): boolean {
  */
 export function responseProblem(response: unknown): string | undefined {
   if (typeof response !== "object" || response === null) {
-    return `response must be an object with status and headers, got ${describe(response)}`;
+    return `response must be an object with status and headers, got ${describeValue(response)}`;
   }
   const { status, headers, body } = response as { status?: unknown; headers?: unknown; body?: unknown };
   if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) {
-    return `response.status must be an integer from 100 to 599, got ${describe(status)}`;
+    return `response.status must be an integer from 100 to 599, got ${describeValue(status)}`;
   }
   if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
-    return `response.headers must be an object of header names to values, got ${describe(headers)}`;
+    return `response.headers must be an object of header names to values, got ${describeValue(headers)}`;
   }
   for (const name in headers) {
     if (!isValidHeaderName(name)) {
@@ -100,16 +101,16 @@ export function responseProblem(response: unknown): string | undefined {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         const key = `response.headers[${JSON.stringify(name)}][${i}]`;
-        if (typeof item !== "string") return `${key} must be a string, got ${describe(item)}`;
+        if (typeof item !== "string") return `${key} must be a string, got ${describeValue(item)}`;
         const at = invalidHeaderValueIndex(item);
         if (at !== -1) return valueProblem(key, item, at);
       }
     } else {
-      return `response.headers[${JSON.stringify(name)}] must be a string or an array of strings, got ${describe(value)}`;
+      return `response.headers[${JSON.stringify(name)}] must be a string or an array of strings, got ${describeValue(value)}`;
     }
   }
   if (!isResponseBody(body)) {
-    return `response.body has an unknown type (${describe(body)}); expected a string, Uint8Array, AsyncIterable, ReadableStream, Node Readable, null or undefined`;
+    return `response.body has an unknown type (${describeValue(body)}); expected a string, Uint8Array, AsyncIterable, ReadableStream, Node Readable, null or undefined`;
   }
   return undefined;
 }
@@ -131,23 +132,4 @@ function valueProblem(key: string, value: string, at: number): string {
         ? "header values are bytes: encode text above U+00FF, e.g. with RFC 8187 or percent-encoding"
         : "RFC 9110 §5.5 allows only HTAB, SP, visible characters and obs-text in field values";
   return `${key} contains ${what} at index ${at} (${rule})`;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case "number":
-    case "bigint":
-    case "boolean":
-      return `${typeof value} ${String(value)}`;
-    case "object": {
-      const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return typeof ctor === "string" && ctor !== "Object" ? `an instance of ${ctor}` : "an object";
-    }
-    default:
-      return typeof value;
-  }
 }

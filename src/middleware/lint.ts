@@ -2,6 +2,7 @@
  * `wrapLint`, Ring's `wrap-lint` (and Rack::Lint): checks every request and response against docs/SPEC.md at
  * run time and throws a `TypeError` naming the key and what is wrong. For tests and development.
  */
+import { describeValue } from "../core/describe-value.js";
 import { invalidHeaderValueIndex, isValidHeaderName, responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 
@@ -15,34 +16,35 @@ import type { Handler, Request, Response } from "../core/types.js";
  */
 export function requestProblem(request: unknown): string | undefined {
   if (typeof request !== "object" || request === null) {
-    return `the request must be an object, got ${describe(request)}`;
+    return `the request must be an object, got ${describeValue(request)}`;
   }
   const r = request as Record<string, unknown>;
   const { method, uri, queryString, scheme, protocol, headers, serverName, serverPort, remoteAddr, body } = r;
   if (typeof method !== "string" || !isValidHeaderName(method)) {
-    return `request.method must be an HTTP method token (RFC 9110 §9.1), got ${describe(method)}`;
+    return `request.method must be an HTTP method token (RFC 9110 §9.1), got ${describeValue(method)}`;
   }
-  if (typeof uri !== "string") return `request.uri must be a string, got ${describe(uri)}`;
-  if (uri.charCodeAt(0) !== 0x2f) return `request.uri must start with "/", got ${describe(uri)}`;
+  if (typeof uri !== "string") return `request.uri must be a string, got ${describeValue(uri)}`;
+  if (uri.charCodeAt(0) !== 0x2f) return `request.uri must start with "/", got ${describeValue(uri)}`;
   const uriBad = badTargetChar(uri, true);
-  if (uriBad !== -1) return `request.uri ${charProblem(uri, uriBad)}, got ${describe(uri)}`;
+  if (uriBad !== -1) return `request.uri ${charProblem(uri, uriBad)}, got ${describeValue(uri)}`;
   if (queryString !== undefined) {
     if (typeof queryString !== "string") {
-      return `request.queryString must be a string or undefined, got ${describe(queryString)}`;
+      return `request.queryString must be a string or undefined, got ${describeValue(queryString)}`;
     }
     const at = badTargetChar(queryString, false);
-    if (at !== -1) return `request.queryString ${charProblem(queryString, at)}, got ${describe(queryString)}`;
+    if (at !== -1)
+      return `request.queryString ${charProblem(queryString, at)}, got ${describeValue(queryString)}`;
   }
   if (scheme !== "http" && scheme !== "https") {
-    return `request.scheme must be "http" or "https", got ${describe(scheme)}`;
+    return `request.scheme must be "http" or "https", got ${describeValue(scheme)}`;
   }
   if (typeof protocol !== "string" || !PROTOCOL.test(protocol)) {
-    return `request.protocol must look like "HTTP/1.1", got ${describe(protocol)}`;
+    return `request.protocol must look like "HTTP/1.1", got ${describeValue(protocol)}`;
   }
   const headersProblem = requestHeadersProblem(headers);
   if (headersProblem !== undefined) return headersProblem;
   if (typeof serverName !== "string" || serverName === "") {
-    return `request.serverName must be a non-empty string, got ${describe(serverName)}`;
+    return `request.serverName must be a non-empty string, got ${describeValue(serverName)}`;
   }
   if (
     typeof serverPort !== "number" ||
@@ -50,17 +52,17 @@ export function requestProblem(request: unknown): string | undefined {
     serverPort < 0 ||
     serverPort > 65535
   ) {
-    return `request.serverPort must be an integer from 0 to 65535, got ${describe(serverPort)}`;
+    return `request.serverPort must be an integer from 0 to 65535, got ${describeValue(serverPort)}`;
   }
   if (typeof remoteAddr !== "string")
-    return `request.remoteAddr must be a string, got ${describe(remoteAddr)}`;
+    return `request.remoteAddr must be a string, got ${describeValue(remoteAddr)}`;
   if (
     body !== undefined &&
     (typeof body !== "object" ||
       body === null ||
       typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function")
   ) {
-    return `request.body must be an AsyncIterable<Uint8Array> or undefined, got ${describe(body)}`;
+    return `request.body must be an AsyncIterable<Uint8Array> or undefined, got ${describeValue(body)}`;
   }
   for (const key of ["queryParams", "formParams", "params"] as const) {
     if (key in r) {
@@ -71,20 +73,20 @@ export function requestProblem(request: unknown): string | undefined {
   if ("cookies" in r) {
     const cookies = r.cookies;
     if (typeof cookies !== "object" || cookies === null || Array.isArray(cookies)) {
-      return `request.cookies must be an object of cookie names to values, got ${describe(cookies)}`;
+      return `request.cookies must be an object of cookie names to values, got ${describeValue(cookies)}`;
     }
     for (const name of Object.keys(cookies)) {
       const value = (cookies as Record<string, unknown>)[name];
       if (typeof value !== "string") {
-        return `request.cookies[${JSON.stringify(name)}] must be a string, got ${describe(value)}`;
+        return `request.cookies[${JSON.stringify(name)}] must be a string, got ${describeValue(value)}`;
       }
     }
   }
   if ("session" in r && (typeof r.session !== "object" || r.session === null || Array.isArray(r.session))) {
-    return `request.session must be an object, got ${describe(r.session)}`;
+    return `request.session must be an object, got ${describeValue(r.session)}`;
   }
   if ("sessionKey" in r && r.sessionKey !== undefined && typeof r.sessionKey !== "string") {
-    return `request.sessionKey must be a string or undefined, got ${describe(r.sessionKey)}`;
+    return `request.sessionKey must be a string or undefined, got ${describeValue(r.sessionKey)}`;
   }
   return undefined;
 }
@@ -181,7 +183,7 @@ function charProblem(text: string, at: number): string {
 
 function requestHeadersProblem(headers: unknown): string | undefined {
   if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
-    return `request.headers must be an object of header names to strings, got ${describe(headers)}`;
+    return `request.headers must be an object of header names to strings, got ${describeValue(headers)}`;
   }
   for (const name of Object.keys(headers)) {
     if (!isValidHeaderName(name)) {
@@ -192,7 +194,7 @@ function requestHeadersProblem(headers: unknown): string | undefined {
     }
     const value = (headers as Record<string, unknown>)[name];
     if (typeof value !== "string") {
-      return `request.headers[${JSON.stringify(name)}] must be a string (repeated headers are joined), got ${describe(value)}`;
+      return `request.headers[${JSON.stringify(name)}] must be a string (repeated headers are joined), got ${describeValue(value)}`;
     }
     const at = invalidHeaderValueIndex(value);
     if (at !== -1) {
@@ -204,13 +206,13 @@ function requestHeadersProblem(headers: unknown): string | undefined {
 
 function paramsProblem(key: string, params: unknown): string | undefined {
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    return `request.${key} must be an object of names to strings or string arrays, got ${describe(params)}`;
+    return `request.${key} must be an object of names to strings or string arrays, got ${describeValue(params)}`;
   }
   for (const name of Object.keys(params)) {
     const value = (params as Record<string, unknown>)[name];
     if (typeof value === "string") continue;
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) continue;
-    return `request.${key}[${JSON.stringify(name)}] must be a string or an array of strings, got ${describe(value)}`;
+    return `request.${key}[${JSON.stringify(name)}] must be a string or an array of strings, got ${describeValue(value)}`;
   }
   return undefined;
 }
@@ -284,24 +286,4 @@ function changedKey(
 
 function hex(c: number): string {
   return c.toString(16).toUpperCase().padStart(4, "0");
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-    case "number":
-    case "bigint":
-    case "boolean":
-      return `${typeof value} ${String(value)}`;
-    case "object": {
-      const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return typeof ctor === "string" && ctor !== "Object" ? `an instance of ${ctor}` : "an object";
-    }
-    default:
-      return typeof value;
-  }
 }

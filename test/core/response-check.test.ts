@@ -117,7 +117,7 @@ describe("responseProblem", () => {
   it("names a response that is not an object", () => {
     expect(responseProblem(undefined)).toMatch(/^response must be an object .* got undefined/);
     expect(responseProblem(null)).toMatch(/got null/);
-    expect(responseProblem("ok")).toMatch(/got the string "ok"/);
+    expect(responseProblem("ok")).toMatch(/got "ok"/);
   });
 
   it("names a bad status", () => {
