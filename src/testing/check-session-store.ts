@@ -816,6 +816,12 @@ class Concurrent implements Cmd {
 
 // ---- shared checks ----------------------------------------------------------------------------------
 
+function assertKey(real: Real, key: unknown, law: SessionStoreLaw, what: string): asserts key is string {
+  if (typeof key !== "string" || key === "") {
+    throw new LawViolation(law, `${what} returned ${show(key)}, not a non-empty string key`, real);
+  }
+}
+
 function assertFresh(
   real: Real,
   model: Readonly<Model>,
@@ -823,9 +829,7 @@ function assertFresh(
   law: SessionStoreLaw,
   what: string,
 ): asserts key is string {
-  if (typeof key !== "string" || key === "") {
-    throw new LawViolation(law, `${what} returned ${show(key)}, not a non-empty string key`, real);
-  }
+  assertKey(real, key, law, what);
   if (model.entries.has(key)) {
     throw new LawViolation(law, `${what} returned ${name(real, key)}, a key it had returned before`, real);
   }
@@ -839,9 +843,7 @@ function checkUpdatedKey(
   what: string,
   law: SessionStoreLaw,
 ): asserts next is string {
-  if (typeof next !== "string" || next === "") {
-    throw new LawViolation(law, `${what} returned ${show(next)}, not a non-empty string key`, real);
-  }
+  assertKey(real, next, law, what);
   const keeps = real.options.updateKeepsKey;
   if (keeps === true && next !== key) {
     throw new LawViolation(law, `${what} returned a new key, but updateKeepsKey is true`, real);

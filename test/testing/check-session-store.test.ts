@@ -206,6 +206,25 @@ describe("checkSessionStore rejects broken stores, naming the law", () => {
     expect(error.seed).toBeTypeOf("number");
   });
 
+  it("a store that returns no key, or an empty one: fresh-key and update-key", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => referenceStore(ctx, { key: () => "" }), { ...FAST, minKeyBits: 0 }),
+      "fresh-key",
+    );
+    expect(error.message).toMatch(/write 1 of 32 returned "", not a non-empty string key/);
+    const update = await lawBroken(
+      checkSessionStore(({ now }) => {
+        const inner = referenceStore({ now });
+        return {
+          ...inner,
+          writeSession: (k, data) => (k === undefined ? inner.writeSession(k, data) : (undefined as never)),
+        };
+      }, FAST),
+      "update-key",
+    );
+    expect(update.message).toMatch(/returned undefined, not a non-empty string key/);
+  });
+
   it("a store that keeps the caller's object: write-isolation", async () => {
     const error = await lawBroken(
       checkSessionStore((ctx) => referenceStore(ctx, { copyIn: (d) => d }), FAST),
