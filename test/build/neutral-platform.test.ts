@@ -32,7 +32,18 @@ function recordNodeImports(found: string[]): Plugin {
   };
 }
 
-async function bundle(entry: string): Promise<{ nodeImports: string[]; code: string }> {
+// Each entry is bundled once for the whole file (esbuild takes a second or more per entry on a busy machine).
+const bundles = new Map<string, Promise<{ nodeImports: string[]; code: string }>>();
+function bundle(entry: string): Promise<{ nodeImports: string[]; code: string }> {
+  let result = bundles.get(entry);
+  if (result === undefined) {
+    result = bundleFresh(entry);
+    bundles.set(entry, result);
+  }
+  return result;
+}
+
+async function bundleFresh(entry: string): Promise<{ nodeImports: string[]; code: string }> {
   const nodeImports: string[] = [];
   const result = await build({
     absWorkingDir: root,
