@@ -11,7 +11,7 @@ import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./cry
 import { CookieTooLargeError } from "./errors.js";
 import { assertJsonRoundTrip } from "./json-check.js";
 import { parseOptions } from "./parse-options.js";
-import { type OpenedSeal, open, type RejectedSeal, seal, sealedLength } from "./seal.js";
+import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
 /** Options of `cookieStore`. */
@@ -63,6 +63,9 @@ const MIN_SECRET_BYTES = 32;
  * can never fit, whatever the cookie's name (at least one character, plus `=`).
  */
 const MAX_VALUE_CHARS = 4096 - 2;
+
+/** The largest payload (JSON bytes) whose seal fits in `MAX_VALUE_CHARS` base64url characters. */
+const MAX_PAYLOAD_BYTES = Math.floor((MAX_VALUE_CHARS * 3) / 4) - SEAL_OVERHEAD_BYTES;
 
 const secretSchema = z
   .union([z.instanceof(Uint8Array), z.string()], {
@@ -160,9 +163,21 @@ export function cookieStore<Data extends SessionData = SessionData>(
   const maxAge = parsed.maxAge ?? DEFAULT_COOKIE_STORE_MAX_AGE;
   const now = parsed.now ?? Date.now;
   const secrets = [parsed.secret ?? randomProcessSecret(), ...(parsed.previousSecrets ?? [])];
-  // Derived once. On the WebCrypto backend this is a Promise, awaited by the first read or write.
-  const keys = collect(secrets.map((secret) => backend.deriveKey(secret)));
+  // Derived once. On the WebCrypto backend this is a Promise until derivation finishes; from then on the
+  // keys are used directly, so a read or write waits for nothing but the cipher itself.
+  let keys = collect(secrets.map((secret) => backend.deriveKey(secret)));
+  if (keys instanceof Promise) {
+    keys.then(
+      (all) => {
+        keys = all;
+      },
+      () => {},
+    );
+  }
   const encoder = new TextEncoder();
+  // The JSON of each write is encoded into this buffer (`encodeInto` is several times faster than
+  // `encode`); `seal` copies it before it returns, so one buffer serves every write.
+  const scratch = new Uint8Array(MAX_PAYLOAD_BYTES);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const cacheSize = parsed.cacheSize ?? DEFAULT_COOKIE_STORE_CACHE_SIZE;
   // Seals this process wrote or verified, oldest first. The browser sends back the seal it was last
@@ -261,15 +276,21 @@ export function cookieStore<Data extends SessionData = SessionData>(
     writeSession(_key: string | undefined, data: Data): Awaitable<string> {
       assertJsonRoundTrip(data);
       const json = JSON.stringify(data);
-      const payload = encoder.encode(json);
-      // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name.
-      const length = sealedLength(payload.length);
-      if (length > MAX_VALUE_CHARS) throw new CookieTooLargeError("(sealed session)", length + 2);
+      // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name. UTF-8 is
+      // never shorter than the UTF-16 text, so a longer text is not even encoded.
+      const { read, written } =
+        json.length <= MAX_PAYLOAD_BYTES ? encoder.encodeInto(json, scratch) : { read: 0, written: 0 };
+      if (read < json.length) {
+        throw new CookieTooLargeError("(sealed session)", sealedLength(encoder.encode(json).length) + 2);
+      }
+      const payload = scratch.subarray(0, written);
       const entry = { issuedAt: Math.floor(now() / 1000), json };
       // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
-      return keys instanceof Promise
-        ? keys.then((all) => sealWith(all[0]!, payload, entry))
-        : sealWith(keys[0]!, payload, entry);
+      if (keys instanceof Promise) {
+        const copy = payload.slice(); // the scratch buffer is reused by the next write meanwhile
+        return keys.then((all) => sealWith(all[0]!, copy, entry));
+      }
+      return sealWith(keys[0]!, payload, entry);
     },
 
     deleteSession(): void {

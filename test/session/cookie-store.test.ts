@@ -65,6 +65,22 @@ describe.each([
     expect(await read).toEqual({ count: 1 });
   });
 
+  it("seals each of many overlapping writes with its own data (before and after the keys are ready)", async () => {
+    const store = make();
+    const first = Array.from({ length: 20 }, (_, n) =>
+      store.writeSession(undefined, { n, s: "x".repeat(n) }),
+    );
+    const sealed = await Promise.all(first);
+    const later = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => store.writeSession(undefined, { n: n + 20, s: "y".repeat(n) })),
+    );
+    const reader = make({ cacheSize: 0 });
+    for (const [n, text] of [...sealed, ...later].entries()) {
+      expect(await reader.readSession(text)).toEqual({ n, s: (n < 20 ? "x" : "y").repeat(n % 20) });
+    }
+    expect(new Set([...sealed, ...later]).size).toBe(40);
+  });
+
   it("always returns a new sealed value, even for the same key and data", async () => {
     const store = make();
     const first = await store.writeSession(undefined, { count: 1 });
