@@ -112,13 +112,15 @@ export function memoryStore<Data extends SessionData = SessionData>(
 
   return {
     readSession(key, context) {
-      if (typeof key !== "string" || !isSessionKeyShape(key)) {
-        context?.report({ kind: "rejected-cookie", reason: "not a memory-store session key" });
-        return undefined;
-      }
+      // Only keys from newSessionKey() are ever stored, so a hit needs no shape check; the shape only
+      // makes the report of a miss more precise.
       const entry = sessions.get(key);
       if (entry === undefined) {
-        context?.report({ kind: "rejected-cookie", reason: "unknown session key" });
+        const shaped = typeof key === "string" && isSessionKeyShape(key);
+        context?.report({
+          kind: "rejected-cookie",
+          reason: shaped ? "unknown session key" : "not a memory-store session key",
+        });
         return undefined;
       }
       const time = now();
