@@ -3,10 +3,10 @@
  * examples/redis-server-app.ts) as a child, reads the processes' ports from its output, and stops it; and a
  * browser-like client with a real cookie jar (tough-cookie) that can send each request to any process.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { CookieJar } from "tough-cookie";
-import { REDIS_PORT } from "./redis-env.js";
+import { killOnExit, REDIS_PORT } from "./redis-env.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -24,11 +24,6 @@ export interface Cluster {
   /** SIGTERM to the launcher, which stops its processes; SIGKILL if that takes more than 5 s. */
   stop(): Promise<void>;
 }
-
-const living = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of living) child.kill("SIGKILL");
-});
 
 /**
  * Start `processes` ringlet processes sharing the Redis at `redisUrl` under `prefix`, each on a free port,
@@ -59,7 +54,7 @@ export function startCluster(options: {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   child.channel?.unref();
-  living.add(child);
+  killOnExit(child);
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
@@ -69,11 +64,14 @@ export function startCluster(options: {
       await exited;
       clearTimeout(timer);
     }
-    living.delete(child);
   };
   return new Promise((resolve, reject) => {
     const members: Member[] = [];
+    let failed = false;
     const fail = (reason: string) => {
+      // The first reason is the cause: stopping after a timeout also ends in an exit.
+      if (failed) return;
+      failed = true;
       clearTimeout(timer);
       stop().then(() => reject(new Error(`${reason}\n${output}`)));
     };

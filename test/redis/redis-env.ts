@@ -183,6 +183,12 @@ process.once("exit", () => {
   for (const child of living) child.kill("SIGKILL");
 });
 
+/** Kill `child` when this process exits, if it is still running then (the tests' last line of defence). */
+export function killOnExit(child: ChildProcess): void {
+  living.add(child);
+  child.once("exit", () => living.delete(child));
+}
+
 // The "exit" handler above does not run when the test process is killed by a signal (Ctrl-C, a runner
 // tearing its workers down). This watchdog does: it holds the pid of the running redis-server and kills it
 // when its IPC channel to the test process closes, however that process ended.
@@ -197,7 +203,7 @@ function startWatchdog(): ChildProcess {
   const watchdog = spawn(process.execPath, ["-e", WATCHDOG], {
     stdio: ["ignore", "ignore", "ignore", "ipc"],
   });
-  living.add(watchdog);
+  killOnExit(watchdog);
   // Neither the process nor its channel may keep the test process alive.
   watchdog.unref();
   watchdog.channel?.unref();
@@ -244,7 +250,7 @@ function launch(port: number, dir: string, guard: (pid: number) => void): Promis
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  living.add(child);
+  killOnExit(child);
   guard(child.pid ?? 0);
   return new Promise((resolve, reject) => {
     let log = "";
@@ -278,7 +284,6 @@ function launch(port: number, dir: string, guard: (pid: number) => void): Promis
     child.stderr?.on("data", onOutput);
     child.once("error", (error) => fail(new RedisStartError(`redis-server: ${error.message}`, false)));
     child.once("exit", (code, signal) => {
-      living.delete(child);
       fail(
         new RedisStartError(
           `redis-server exited (${signal ?? code}) on port ${port}\n${log}`,
@@ -308,7 +313,6 @@ export async function privateRedis(): Promise<PrivateRedis> {
       running.kill(signal);
       await exited;
     }
-    living.delete(running);
     guard(0);
   };
 
@@ -345,7 +349,6 @@ export async function privateRedis(): Promise<PrivateRedis> {
     async dispose() {
       await stop("SIGKILL");
       watchdog.kill("SIGKILL");
-      living.delete(watchdog);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -31,6 +31,15 @@ function recorder() {
 
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** `RedisCommands` of the user's own making, as docs/scaling.md shows, here on top of ioredis. */
+const ownCommands = (client: Redis): RedisCommands => ({
+  get: (key) => client.get(key),
+  getAndTouch: (key, seconds) => client.getex(key, "EX", seconds),
+  setWithTtl: (key, value, seconds, onlyIfExists) =>
+    onlyIfExists ? client.set(key, value, "EX", seconds, "XX") : client.set(key, value, "EX", seconds),
+  del: (key) => client.del(key),
+});
+
 describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_PORT}`, () => {
   // An ioredis client of the test's own, to look at Redis directly.
   let admin: Redis;
@@ -307,12 +316,7 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
 
   it("reads a reply that is not a string as absent, and reports it", async () => {
     // A RedisCommands object whose `get` sends another command: Redis answers with a number.
-    const commands: RedisCommands = {
-      get: (key) => admin.strlen(key) as never,
-      getAndTouch: (key, seconds) => admin.getex(key, "EX", seconds),
-      setWithTtl: (key, value, seconds) => admin.set(key, value, "EX", seconds),
-      del: (key) => admin.del(key),
-    };
+    const commands: RedisCommands = { ...ownCommands(admin), get: (key) => admin.strlen(key) as never };
     const store = redisStore({ client: commands, prefix: prefix("number") });
     const key = await store.writeSession(undefined, { a: 1 });
     const { reports, context } = recorder();
@@ -327,14 +331,7 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
 
   it("accepts a RedisCommands object of the user's own", async () => {
     const p = prefix("commands");
-    const commands: RedisCommands = {
-      get: (key) => admin.get(key),
-      getAndTouch: (key, seconds) => admin.getex(key, "EX", seconds),
-      setWithTtl: (key, value, seconds, onlyIfExists) =>
-        onlyIfExists ? admin.set(key, value, "EX", seconds, "XX") : admin.set(key, value, "EX", seconds),
-      del: (key) => admin.del(key),
-    };
-    const store = redisStore({ client: commands, prefix: p, touch: true, maxAge: 100 });
+    const store = redisStore({ client: ownCommands(admin), prefix: p, touch: true, maxAge: 100 });
     const key = await store.writeSession(undefined, { a: 1 });
     expect(await store.readSession(key)).toEqual({ a: 1 });
     expect(await admin.ttl(store.redisKey(key))).toBeGreaterThan(90);
