@@ -36,7 +36,7 @@ export function startCluster(options: {
   timeoutMs?: number;
   redisTimeoutMs?: number;
 }): Promise<Cluster> {
-  const { processes, prefix, redisUrl = `redis://127.0.0.1:${REDIS_PORT}`, timeoutMs = 60_000 } = options;
+  const { processes, prefix, redisUrl = `redis://127.0.0.1:${REDIS_PORT}`, timeoutMs = 120_000 } = options;
   // `node --import tsx` (not the tsx CLI, which adds a process in between) so that SIGTERM reaches the
   // launcher, and its `fork`ed processes inherit the loader through `execArgv`.
   const child = spawn(process.execPath, ["--import", "tsx", "examples/redis-cluster.ts"], {

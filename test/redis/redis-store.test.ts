@@ -370,13 +370,15 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
           expect(result.status).toBe("rejected");
           expect((result as PromiseRejectedResult).reason).toBeInstanceOf(RedisTimeoutError);
         }
+        // Without the timer they would wait for the thaw below; the upper bound leaves room for a busy machine.
         expect(elapsed).toBeGreaterThanOrEqual(190);
-        expect(elapsed).toBeLessThan(1000);
-        // The commands still complete once Redis wakes up; the late answers are absorbed.
+        expect(elapsed).toBeLessThan(5000);
+        // The commands still complete once Redis wakes up, in order: once a new one has answered, the late
+        // answers have come too, and were absorbed without an unhandled rejection.
         server.thaw();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(unhandled).toEqual([]);
         expect(await redisStore({ client }).readSession(newSessionKey())).toBeUndefined();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
       } finally {
         server.thaw();
         process.off("unhandledRejection", onUnhandled);
@@ -390,16 +392,18 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
     async (kind) => {
       const client = await connect(kind, server.port);
       try {
-        const store = redisStore({ client, timeoutMs: 1000 });
+        // A timeout far above the bound below: the failures must come from the client (configured as
+        // docs/scaling.md advises), at once, not from the timer.
+        const store = redisStore({ client, timeoutMs: 10_000 });
         const key = await store.writeSession(undefined, { a: 1 });
         await server.crash();
         const started = Date.now();
         await expect(store.readSession(key)).rejects.toThrow();
         await expect(store.writeSession(key, { a: 2 })).rejects.toThrow();
-        expect(Date.now() - started).toBeLessThan(1500);
+        expect(Date.now() - started).toBeLessThan(5000);
 
         await server.start();
-        const deadline = Date.now() + 5000;
+        const deadline = Date.now() + 20_000;
         let data: unknown;
         for (;;) {
           try {
@@ -416,6 +420,7 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
         closeClient(client);
       }
     },
+    60_000,
   );
 });
 

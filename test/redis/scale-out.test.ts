@@ -28,7 +28,7 @@ describe.skipIf(!redisUp)("three ringlet processes sharing one Redis", () => {
     admin = await connectIoredis();
     cluster = await startCluster({ processes: PROCESSES, prefix });
     urls = cluster.members.map((m) => m.url);
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     await cluster?.stop();
