@@ -1,20 +1,10 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { cookiesRequest, cookiesResponse, wrapCookies } from "../../src/cookies/middleware.js";
 import type { Request, Response } from "../../src/core/types.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
 function request(headers: Record<string, string> = {}): Request {
-  return Object.freeze({
-    method: "GET",
-    uri: "/",
-    queryString: undefined,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    headers: Object.freeze(headers),
-    serverName: "localhost",
-    serverPort: 80,
-    remoteAddr: "127.0.0.1",
-    body: undefined,
-  }) as Request;
+  return mockRequest("GET", "/", { headers });
 }
 
 describe("cookiesRequest", () => {

@@ -5,19 +5,9 @@ import { flashRequest, flashResponse, wrapFlash } from "../../src/session/flash.
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData } from "../../src/session/store.js";
 import { type SessionRequestKeys, wrapSession } from "../../src/session/wrap-session.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
-const base: Request = Object.freeze({
-  method: "GET",
-  uri: "/",
-  queryString: undefined,
-  scheme: "http",
-  protocol: "HTTP/1.1",
-  headers: {},
-  serverName: "localhost",
-  serverPort: 80,
-  remoteAddr: "127.0.0.1",
-  body: undefined,
-});
+const base: Request = mockRequest("GET", "/");
 
 function withSession(session: SessionData): Request & SessionRequestKeys {
   return { ...base, session, sessionKey: "k" };
@@ -107,7 +97,7 @@ describe("wrapFlash inside wrapSession", () => {
     );
     let cookie: string | undefined;
     const get = (uri: string) => {
-      const res = handler({ ...base, uri, headers: cookie ? { cookie } : {} }) as Response;
+      const res = handler(mockRequest("GET", uri, { headers: cookie ? { cookie } : {} })) as Response;
       const line = res.headers["set-cookie"];
       if (typeof line === "string")
         cookie = line.split(";")[0]!.endsWith("=") ? undefined : line.split(";")[0];

@@ -10,6 +10,7 @@ import type { Request, Response } from "../../src/core/types.js";
 import type { SessionData, SessionStore } from "../../src/session/store.js";
 import { wrapSession } from "../../src/session/wrap-session.js";
 import { type SessionAction, sessionAction, sessionActionResponse } from "../../src/testing/arbitraries.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
 /** A store under test, and how it ages sessions. */
 export interface ModelTarget {
@@ -134,18 +135,7 @@ class ModelCommand implements fc.AsyncCommand<Model, Real> {
 }
 
 function request(cookie: string): Request {
-  return Object.freeze({
-    method: "GET",
-    uri: "/",
-    queryString: undefined,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    headers: Object.freeze(cookie === "" ? {} : { cookie }),
-    serverName: "localhost",
-    serverPort: 80,
-    remoteAddr: "127.0.0.1",
-    body: undefined,
-  }) as Request;
+  return mockRequest("GET", "/", cookie === "" ? {} : { headers: { cookie } });
 }
 
 function steps(target: ModelTarget): fc.Arbitrary<fc.AsyncCommand<Model, Real>>[] {

@@ -15,21 +15,11 @@ import {
   type UntypedSession,
   wrapSession,
 } from "../../src/session/wrap-session.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
-function request(cookie?: string, extra: Partial<Request> = {}): Request {
-  return Object.freeze({
-    method: "GET",
-    uri: "/",
-    queryString: undefined,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    headers: Object.freeze(cookie === undefined ? {} : { cookie }),
-    serverName: "localhost",
-    serverPort: 80,
-    remoteAddr: "127.0.0.1",
-    body: undefined,
-    ...extra,
-  }) as Request;
+/** A request as an adapter builds it, with `cookie` as its Cookie header. */
+function request(cookie?: string, extra: { scheme?: "http" | "https" } = {}): Request {
+  return mockRequest("GET", "/", { headers: cookie === undefined ? {} : { cookie }, ...extra });
 }
 
 /** A store over a Map with readable keys `k1`, `k2`…; `rotate` returns a new key on every write. */
@@ -97,7 +87,7 @@ function harness(store: SessionStore, options: SessionOptions = {}) {
     },
     { store, ...options },
   );
-  const call = async (cookie: string | undefined, action: Action, extra: Partial<Request> = {}) => {
+  const call = async (cookie: string | undefined, action: Action, extra: { scheme?: "https" } = {}) => {
     next.action = action;
     return (await app(request(cookie, extra))) as Response;
   };
@@ -344,7 +334,7 @@ describe("wrapSession timing and synchrony", () => {
 });
 
 describe("wrapSession cookie attributes", () => {
-  const keyFrom = async (options: SessionOptions, action: Action, extra: Partial<Request> = {}) => {
+  const keyFrom = async (options: SessionOptions, action: Action, extra: { scheme?: "https" } = {}) => {
     const h = harness(mapStore(), options);
     const res = await h.call(undefined, action, extra);
     return setCookies(res)[0]!;
