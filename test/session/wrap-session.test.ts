@@ -385,6 +385,10 @@ describe("wrapSession cookie attributes", () => {
     expect(await keyFrom({}, { session: null }, { scheme: "https" })).toBe(
       "ring-session=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0",
     );
+    // Given on the response, it wins over the automatic one too.
+    expect(
+      await keyFrom({}, { session: {}, sessionCookieAttrs: { secure: false } }, { scheme: "https" }),
+    ).toBe("ring-session=k1; Path=/; HttpOnly; SameSite=Lax");
   });
 
   it("expires the cookie with the merged attributes, replacing maxAge and dropping expires", async () => {
