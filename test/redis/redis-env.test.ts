@@ -1,10 +1,11 @@
 // The gate in front of the Redis tests (test/redis/redis-env.ts), run in a child process against a port where
-// no Redis listens: in CI (`CI=true`) importing it fails, so the Redis tests cannot pass by being skipped;
+// no Redis answers: in CI (`CI=true`) importing it fails, so the Redis tests cannot pass by being skipped;
 // elsewhere they are skipped with a line that says so. Needs no Redis itself, so it runs everywhere.
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { freePort, REDIS_PORT, redisServerAvailable } from "./redis-env.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REDIS_PORT, redisServerAvailable } from "./redis-env.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -36,8 +37,18 @@ function importRedisEnv(env: Record<string, string | undefined>): Promise<Outcom
 }
 
 describe("the Redis test gate", () => {
+  // A port held by a server that is not Redis, so that no other process can start one there meanwhile.
+  let notRedis: Server;
+  let port: string;
+  beforeAll(async () => {
+    // Read what the client sends (else its FIN is never seen and the socket stays), answer, and hang up.
+    notRedis = createServer((socket) => socket.resume().end("-ERR this is not Redis\r\n"));
+    await new Promise<void>((resolve) => notRedis.listen(0, "127.0.0.1", resolve));
+    port = String((notRedis.address() as { port: number }).port);
+  });
+  afterAll(() => new Promise<void>((resolve) => notRedis.close(() => resolve())));
+
   it("fails in CI without Redis, and skips with a printed line elsewhere", async () => {
-    const port = String(await freePort());
     const [ci, local] = await Promise.all([
       importRedisEnv({ CI: "true", RINGLET_TEST_REDIS_PORT: port }),
       importRedisEnv({ CI: undefined, RINGLET_TEST_REDIS_PORT: port }),
