@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Handler, Request, Response } from "../core/types.js";
+import { parseOptions } from "../session/parse-options.js";
 import { parseCookies } from "./parse.js";
 import { type CookieSpec, serializeCookie } from "./serialize.js";
 import { appendSetCookie } from "./set-cookie-header.js";
@@ -24,19 +25,6 @@ export interface CookiesResponseKeys {
 export type CookiesOptions = Record<string, never>;
 
 const optionsSchema = z.strictObject({});
-
-function checkOptions(options: CookiesOptions | undefined): void {
-  if (options === undefined) return;
-  const result = optionsSchema.safeParse(options);
-  if (!result.success) {
-    const keys = typeof options === "object" && options !== null ? Object.keys(options) : [];
-    throw new TypeError(
-      keys.length > 0
-        ? `wrapCookies: unknown option ${JSON.stringify(keys[0])}`
-        : "wrapCookies: options must be an object",
-    );
-  }
-}
 
 /**
  * The request with `cookies` parsed from its `cookie` header; a request that already has `cookies` is returned
@@ -104,7 +92,7 @@ export function wrapCookies<Req extends Request = Request, Res extends Response 
   handler: Handler<Req & CookiesRequestKeys, Res & CookiesResponseKeys>,
   options?: CookiesOptions,
 ): Handler<Req, Omit<Res, "cookies"> & Response> {
-  checkOptions(options);
+  if (options !== undefined) parseOptions("wrapCookies", optionsSchema, options);
   return (request) => {
     const result = handler(cookiesRequest(request));
     if (isThenable(result)) return result.then((response) => cookiesResponse(response, request));

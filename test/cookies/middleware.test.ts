@@ -102,6 +102,9 @@ describe("wrapCookies", () => {
     expect(() => wrapCookies(() => ({ status: 200, headers: {} }), { decode: 1 } as never)).toThrow(
       /wrapCookies: unknown option "decode"/,
     );
+    expect(() => wrapCookies(() => ({ status: 200, headers: {} }), "strict" as never)).toThrow(
+      "wrapCookies: options must be an object, got a string",
+    );
   });
 
   it("types request.cookies for the handler", () => {
