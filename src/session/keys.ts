@@ -22,7 +22,13 @@ export function newSessionKey(): string {
   return encodeBase64url(crypto.getRandomValues(new Uint8Array(SESSION_KEY_BYTES)));
 }
 
-/** Whether `key` has the shape of a key from `newSessionKey` (a cheap filter before any store lookup). */
+/**
+ * Whether `key` has the shape of a key from `newSessionKey`: a store can refuse anything else without a lookup.
+ *
+ * @example
+ * isSessionKeyShape(newSessionKey()); // true
+ * isSessionKeyShape("admin"); // false
+ */
 export function isSessionKeyShape(key: string): boolean {
   return KEY_PATTERN.test(key);
 }
