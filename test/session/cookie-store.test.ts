@@ -282,6 +282,16 @@ describe("cookieStore's cache of recent seals", () => {
     expect(uncached.decryptions).toBe(2);
   });
 
+  it("remembers 1000 seals by default", () => {
+    const backend = countingBackend();
+    const store = cookieStore({ secret, backend });
+    const sealed = Array.from({ length: 1001 }, (_, n) => store.writeSession(undefined, { n }) as string);
+    expect(store.readSession(sealed[1]!)).toEqual({ n: 1 });
+    expect(backend.decryptions).toBe(0);
+    expect(store.readSession(sealed[0]!)).toEqual({ n: 0 });
+    expect(backend.decryptions).toBe(1);
+  });
+
   it("never caches what did not verify, and still expires what it holds", () => {
     const backend = countingBackend();
     let now = T0;

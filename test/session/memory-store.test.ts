@@ -226,6 +226,29 @@ describe("memoryStore", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it("defaults to 24 h idle time-to-live, 10 000 sessions and a sweep every 60 s", () => {
+    vi.useFakeTimers();
+    const time = clock();
+    const store = memoryStore({ now: time.now });
+    const first = store.writeSession(undefined, { n: 0 });
+    time.advance(86_400_000 - 1);
+    expect(store.readSession(first)).toEqual({ n: 0 });
+    const idle = store.writeSession(undefined, { n: 1 });
+    time.advance(86_400_000);
+    expect(store.readSession(idle)).toBeUndefined();
+    // The sweep: first has been idle 24 h too; the timer runs at 60 s and stops once the store is empty.
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(59_999);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(vi.getTimerCount()).toBe(0);
+    const keys = Array.from({ length: 10_001 }, (_, n) => store.writeSession(undefined, { n }));
+    expect(store.size).toBe(10_000);
+    expect(store.readSession(keys[0]!)).toBeUndefined();
+    expect(store.readSession(keys[1]!)).toEqual({ n: 1 });
+    store.clear();
+  });
+
   it("counts and clears sessions", () => {
     const store = memoryStore({ sweepInterval: 0 });
     expect(store.size).toBe(0);
