@@ -242,6 +242,24 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
       await expect(store.readSession(key)).rejects.toThrow(/WRONGTYPE/);
     });
 
+    it("rejects, never throws, on a client that was closed", async () => {
+      const closed = await connect(kind);
+      const store = redisStore({ client: closed, prefix: prefix("closed"), touch: true });
+      const key = await store.writeSession(undefined, { a: 1 });
+      closeClient(closed);
+      const operations = [
+        () => store.readSession(key),
+        () => store.writeSession(key, { a: 2 }),
+        () => store.writeSession(undefined, { a: 2 }),
+        () => store.deleteSession(key),
+      ];
+      for (const operation of operations) {
+        const result = operation();
+        expect(result).toBeInstanceOf(Promise);
+        await expect(result).rejects.toThrow();
+      }
+    });
+
     it("leaves no timer behind after commands that answer in time", async () => {
       const p = prefix("timers");
       const store = redisStore({ client, prefix: p, timeoutMs: 60_000 });
@@ -327,6 +345,21 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
         reason: "Redis answered with a number, not a string",
       }),
     ]);
+  });
+
+  it("turns a RedisCommands method that throws into a rejection, and leaves no timer", async () => {
+    const broken = new Error("not connected");
+    const commands: RedisCommands = {
+      ...ownCommands(admin),
+      get: () => {
+        throw broken;
+      },
+    };
+    const store = redisStore({ client: commands, prefix: prefix("throws"), timeoutMs: 60_000 });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    for (let i = 0; i < 20; i++) await expect(store.readSession(newSessionKey())).rejects.toBe(broken);
+    expect(timers()).toBeLessThan(before + 10);
   });
 
   it("accepts a RedisCommands object of the user's own", async () => {
