@@ -9,6 +9,7 @@ import {
   closeClient,
   connectIoredis,
   hashedKey,
+  keysUnder,
   type PrivateRedis,
   privateRedis,
   redisServerAvailable,
@@ -166,6 +167,10 @@ describe.skipIf(!redisServerAvailable)("Redis crashing and hanging under two rin
       values.forEach((value, i) => {
         expect(value).toEqual({ user: clients[i]!.user, count: clients[i]!.count });
       });
+      // And every key written through the outage still has its lifetime: value and TTL went in one SET.
+      const keys = await keysUnder(admin, prefix);
+      expect(keys.length).toBeGreaterThanOrEqual(CLIENTS);
+      for (const key of keys) expect(await admin.ttl(key)).toBeGreaterThan(0);
     } finally {
       closeClient(admin);
     }
