@@ -19,7 +19,7 @@ export const REDIS_PORT = Number(process.env.RINGLET_TEST_REDIS_PORT ?? 6379);
 export const inCI = /^(true|1)$/i.test(process.env.CI ?? "");
 
 /** Send PING to 127.0.0.1:`port` and say whether PONG came back within `timeoutMs`. */
-export function ping(port: number, timeoutMs = 500): Promise<boolean> {
+function ping(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let answer = "";
