@@ -72,6 +72,28 @@ describe("isValidHeaderName / isValidHeaderValue", () => {
     expect(invalidHeaderValueIndex("ok€")).toBe(2);
     expect(invalidHeaderValueIndex("tab\tand space and latin-1 é\xff")).toBe(-1);
   });
+
+  it("report the index of the first offending UTF-16 code unit, surrogates and astral text included", () => {
+    const firstBad = (text: string): number => {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return i;
+      }
+      return -1;
+    };
+    const unit = fc.oneof(
+      headerChar,
+      fc.constantFrom("\ud83d", "\ude00", "😀", "\u0100", "\u00ff", "\t"),
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 40 }), (text) => {
+        expect(invalidHeaderValueIndex(text)).toBe(firstBad(text));
+      }),
+      { numRuns: 200 },
+    );
+    expect(invalidHeaderValueIndex(`${"a".repeat(200)}😀`)).toBe(200);
+  });
 });
 
 describe("isResponseBody", () => {
