@@ -7,6 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ensureBuilt, intOption } from "./cli.mjs";
 import { startServer } from "./server-process.mjs";
 import { SUITES } from "./suites.mjs";
 import { runWrk, wrkProblems } from "./wrk.mjs";
@@ -52,12 +53,7 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name, min) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer ≥ ${min}, got ${values[name]}`);
-    return n;
-  };
+  const int = (name, min) => intOption(values, name, min);
   const suites = values.suite === "all" ? ["http", "session"] : [values.suite];
   for (const s of suites) {
     if (!(s in SUITES))
@@ -93,38 +89,6 @@ function requireTools() {
     const probe = spawnSync("sh", ["-c", `command -v ${tool}`]);
     if (probe.status !== 0) throw new Error(`${tool} is not installed; ${hint}`);
   }
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Builds dist/ once when a needed file is missing or older than src/ (ringlet servers import dist/).
- * Returns why the ringlet targets cannot run, or undefined when they can.
- */
-function ensureBuilt(needs, build) {
-  if (needs.length === 0) return undefined;
-  const paths = needs.map((file) => join(ROOT, file));
-  const stale =
-    paths.some((p) => !existsSync(p)) ||
-    newestMtime(join(ROOT, "src")) > Math.min(...paths.map((p) => statSync(p).mtimeMs));
-  if (!stale) return undefined;
-  if (!build) return paths.every((p) => existsSync(p)) ? undefined : "dist/ is not built (--no-build)";
-  process.stdout.write("dist/ is missing or older than src/: npm run build … ");
-  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (result.status === 0) {
-    console.log("done");
-    return undefined;
-  }
-  console.log("FAILED");
-  console.error(`${result.stdout}${result.stderr}`);
-  return "npm run build failed (see above)";
 }
 
 /** One request sequence through fetch, before any load: the target must answer what the suite expects. */
@@ -376,7 +340,7 @@ async function main() {
   if (opts.nice !== 0) prioritize(opts.nice);
   // One build for the whole run, so every suite measures the same dist/.
   const needs = opts.suites.flatMap((name) => selected(SUITES[name], opts).flatMap((t) => t.needs ?? []));
-  const unbuilt = ensureBuilt([...new Set(needs)], opts.build);
+  const unbuilt = ensureBuilt(ROOT, [...new Set(needs)], opts.build);
   const results = [];
   for (const name of opts.suites) {
     const result = await runSuite(name, opts, unbuilt);

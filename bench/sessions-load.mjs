@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
+import { ensureBuilt, intOption } from "./cli.mjs";
 import { startServer } from "./server-process.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -56,12 +57,7 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name, min) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer ≥ ${min}, got ${values[name]}`);
-    return n;
-  };
+  const int = (name, min) => intOption(values, name, min);
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = (only ?? []).filter((id) => !TARGETS.some((t) => t.id === id));
   if (unknown.length > 0) throw new Error(`--only: unknown target(s) ${unknown.join(", ")}`);
@@ -77,31 +73,11 @@ function options() {
   };
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 // The servers import dist/ (or RINGLET_DIST); build it when it is missing or older than src/.
-function ensureBuilt(build) {
+function ensureDist(build) {
   if (process.env.RINGLET_DIST !== undefined) return;
-  const needs = ["dist/node.js", "dist/session.js", "dist/redis.js"].map((f) => join(ROOT, f));
-  const fresh =
-    needs.every((p) => existsSync(p)) &&
-    newestMtime(join(ROOT, "src")) <= Math.min(...needs.map((p) => statSync(p).mtimeMs));
-  if (fresh) return;
-  if (!build) {
-    if (needs.every((p) => existsSync(p))) return;
-    throw new Error("dist/ is not built (--no-build)");
-  }
-  console.log("dist/ is missing or older than src/: npm run build");
-  if (spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" }).status !== 0) {
-    throw new Error("npm run build failed");
-  }
+  const problem = ensureBuilt(ROOT, ["dist/node.js", "dist/session.js", "dist/redis.js"], build);
+  if (problem !== undefined) throw new Error(problem);
 }
 
 /** GET `path` on `agent`'s server, with `cookie`; resolves to status, body and the session cookie set. */
@@ -301,7 +277,7 @@ const median = (xs) => {
 
 async function main() {
   const opts = { ...options(), secret: randomBytes(32).toString("base64") };
-  ensureBuilt(opts.build);
+  ensureDist(opts.build);
   console.log(
     `${opts.clients} clients, ${opts.connections} requests in flight, ${opts.processes} processes for the shared ` +
       `stores, ${opts.warmup} s warm-up + ${opts.duration} s measured per target and round, ${opts.rounds} ` +
