@@ -21,6 +21,18 @@ describe("appendSetCookie", () => {
     });
   });
 
+  it("copies every own header, an own __proto__ key as data, never as the prototype", () => {
+    const headers = JSON.parse('{"__proto__":"x","a":"1"}') as Record<string, string>;
+    const out = appendSetCookie(headers, "b=2");
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(["__proto__", "a", "set-cookie"]);
+    expect(Object.getOwnPropertyDescriptor(out, "__proto__")?.value).toBe("x");
+    expect(Object.keys(headers)).toEqual(["__proto__", "a"]);
+    const plain = { a: "1" };
+    expect(appendSetCookie(plain, "b=2")).not.toBe(plain);
+    expect(plain).toEqual({ a: "1" });
+  });
+
   it("does not mutate its input", () => {
     const lines = ["a=1"];
     const headers = Object.freeze({ "set-cookie": Object.freeze(lines) });

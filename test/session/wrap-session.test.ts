@@ -326,6 +326,37 @@ describe("wrapSession timing and synchrony", () => {
     expect(nul(request())).toBeNull();
   });
 
+  it("hands the handler a copy of the request with every own key, the input untouched", () => {
+    const seen: Record<string, unknown>[] = [];
+    const app = wrapSession(
+      (req) => {
+        seen.push(req as unknown as Record<string, unknown>);
+        return response("x");
+      },
+      { store: mapStore() },
+    );
+    const plain = { ...request(), extra: 1 } as Request;
+    // An own "__proto__" key (as JSON.parse makes one) is data, not the prototype: it must be copied as is.
+    const odd = JSON.parse('{"__proto__":{"polluted":true},"x":2}') as object;
+    const withProto = Object.assign(odd, request()) as Request;
+    for (const input of [plain, withProto]) {
+      const before = { ...input };
+      app(input);
+      const req = seen.pop()!;
+      expect(req).not.toBe(input);
+      expect(Object.getPrototypeOf(req)).toBe(Object.prototype);
+      expect(Object.keys(req)).toEqual([...Object.keys(before), "session", "sessionKey"]);
+      for (const key of Object.keys(before)) {
+        expect(Object.getOwnPropertyDescriptor(req, key)?.value).toBe(
+          Object.getOwnPropertyDescriptor(before, key)?.value,
+        );
+      }
+      expect(req.session).toEqual({});
+      expect(Object.keys(input)).toEqual(Object.keys(before));
+    }
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
   it("returns the handler's response object itself when it has no session keys", () => {
     const res = { ...response("x") };
     const app = wrapSession(() => res, { store: mapStore() });
