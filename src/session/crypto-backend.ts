@@ -27,7 +27,10 @@ export interface CryptoBackend {
    * bytes come from a pool refilled from the CSPRNG, and each pool byte is handed out once.
    */
   nonce(out: Uint8Array, offset: number): void;
-  /** AES-256-GCM: writes the ciphertext followed by the 16-byte tag into `out` from `at`. */
+  /**
+   * AES-256-GCM: writes the ciphertext followed by the 16-byte tag into `out` from `at`. The inputs may be
+   * views into `out` (`plaintext` at `at` itself): they are read in full before `out` is written.
+   */
   encrypt(
     key: DerivedKey,
     nonce: Uint8Array,
@@ -103,6 +106,9 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
   ) {
     return undefined;
   }
+  // One options object for every cipher. The tag length is pinned for decryption too, so a truncated tag
+  // is refused rather than checked on fewer bytes (NIST SP 800-38D §5.2.1.2).
+  const GCM = { authTagLength: TAG_BYTES } as const;
   return {
     name: "node",
     deriveKey(secret) {
@@ -112,9 +118,7 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     },
     nonce: noncePool((bytes) => randomFillSync(bytes)),
     encrypt(key, nonce, aad, plaintext, out, at) {
-      const cipher = createCipheriv("aes-256-gcm", key.key as import("node:crypto").KeyObject, nonce, {
-        authTagLength: TAG_BYTES,
-      });
+      const cipher = createCipheriv("aes-256-gcm", key.key as import("node:crypto").KeyObject, nonce, GCM);
       cipher.setAAD(aad);
       const body = cipher.update(plaintext);
       cipher.final();
@@ -124,9 +128,12 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
       const split = sealed.length - TAG_BYTES;
-      const decipher = createDecipheriv("aes-256-gcm", key.key as import("node:crypto").KeyObject, nonce, {
-        authTagLength: TAG_BYTES,
-      });
+      const decipher = createDecipheriv(
+        "aes-256-gcm",
+        key.key as import("node:crypto").KeyObject,
+        nonce,
+        GCM,
+      );
       decipher.setAAD(aad);
       decipher.setAuthTag(sealed.subarray(split));
       const body = decipher.update(sealed.subarray(0, split));

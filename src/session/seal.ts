@@ -60,12 +60,14 @@ export function seal(
   out[0] = SEAL_VERSION;
   out.set(key.id, 1);
   backend.nonce(out, AAD_BYTES);
-  const plaintext = new Uint8Array(ISSUED_AT_BYTES + payload.length);
-  plaintext[0] = issuedAt >>> 24;
-  plaintext[1] = issuedAt >>> 16;
-  plaintext[2] = issuedAt >>> 8;
-  plaintext[3] = issuedAt;
-  plaintext.set(payload, ISSUED_AT_BYTES);
+  // The plaintext is laid out where its ciphertext goes, so one buffer serves the whole seal: both backends
+  // read their input before they write (`encrypt`'s contract).
+  out[BODY_AT] = issuedAt >>> 24;
+  out[BODY_AT + 1] = issuedAt >>> 16;
+  out[BODY_AT + 2] = issuedAt >>> 8;
+  out[BODY_AT + 3] = issuedAt;
+  out.set(payload, BODY_AT + ISSUED_AT_BYTES);
+  const plaintext = out.subarray(BODY_AT, BODY_AT + ISSUED_AT_BYTES + payload.length);
   const nonce = out.subarray(AAD_BYTES, BODY_AT);
   const done = backend.encrypt(key, nonce, out.subarray(0, AAD_BYTES), plaintext, out, BODY_AT);
   return done instanceof Promise
