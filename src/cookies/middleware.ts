@@ -3,7 +3,7 @@
  * into `set-cookie` lines on the way out. The halves are exported for other composition styles.
  */
 import { z } from "zod";
-import type { Handler, Request, Response } from "../core/types.js";
+import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
 import { parseOptions } from "../session/parse-options.js";
 import { parseCookies } from "./parse.js";
 import { type CookieSpec, serializeCookie } from "./serialize.js";
@@ -98,8 +98,4 @@ export function wrapCookies<Req extends Request = Request, Res extends Response 
     if (isThenable(result)) return result.then((response) => cookiesResponse(response, request));
     return cookiesResponse(result, request);
   };
-}
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }

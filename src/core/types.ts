@@ -73,3 +73,14 @@ export type Middleware<
 
 /** A value or a promise of it: what handlers, stores and hooks may return. */
 export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Whether an `Awaitable` is a promise (any thenable), so a synchronous result can be used without an `await`.
+ *
+ * @example
+ * const result = handler(request);
+ * return isThenable(result) ? result.then(finish) : finish(result);
+ */
+export function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}

@@ -3,7 +3,7 @@
  * after a redirect). The flash lives in the session under `_flash`; it must run inside `wrapSession`.
  */
 import { z } from "zod";
-import type { Handler, Request, Response } from "../core/types.js";
+import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
 import { parseOptions } from "./parse-options.js";
 import type { SessionData } from "./store.js";
 import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
@@ -99,10 +99,8 @@ export function wrapFlash<
   return (request) => {
     const inner = flashRequest<typeof request, F>(request);
     const response = handler(inner);
-    if (typeof (response as { then?: unknown } | null)?.then === "function") {
-      return (response as Promise<Res & SessionResponseKeys<S>>).then(
-        (value) => flashResponse(value, inner) as Res & SessionResponseKeys<S>,
-      );
+    if (isThenable(response)) {
+      return response.then((value) => flashResponse(value, inner) as Res & SessionResponseKeys<S>);
     }
     return flashResponse(response as Res & SessionResponseKeys<S>, inner) as Res & SessionResponseKeys<S>;
   };

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
-import type { Handler, Request, Response } from "../core/types.js";
+import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
 import { CookieTooLargeError, SessionStoreError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import { parseOptions } from "./parse-options.js";
@@ -266,10 +266,6 @@ function storeFailure(
   const error = new SessionStoreError(operation, cause);
   report(config, request, { kind: "store-failure", reason: `${operation} failed`, cause });
   return error;
-}
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function withSession<Req extends Request, S extends SessionData>(

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
-import type { Awaitable } from "../core/types.js";
+import { type Awaitable, isThenable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
 import { parseOptions } from "../session/parse-options.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "../session/store.js";
@@ -347,10 +347,6 @@ async function call<T>(
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-}
-
-function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function read(real: Real, law: SessionStoreLaw, key: string, context?: StoreReadContext) {
