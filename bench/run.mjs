@@ -2,7 +2,7 @@
 // to one core, checks its answers, warms it up, loads it with wrk pinned to the other core, and prints
 // the median requests/s and p99 of interleaved rounds with ratios to baselines measured in the same run.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

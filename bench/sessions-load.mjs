@@ -4,12 +4,9 @@
 // memory store they stay on one (sticky) or there is one process. Afterwards every client's counter must
 // equal the requests it made, and no session may have reached another client. Not part of `npm test`.
 
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { cpus } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
