@@ -18,7 +18,6 @@ import {
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
 import { HttpError } from "../core/http-error.js";
-import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { cancelBody } from "./cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
@@ -159,7 +158,7 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     response: Response,
     forceClose: boolean,
   ): void => {
-    const body = response.body;
+    const body = isObjectValue(response) ? response.body : undefined;
     const hasRequestBody = request?.body !== undefined;
     // A streamed response may itself be reading the request body, so only a string or byte response
     // decides up front that the unread rest is too large to drain.
@@ -171,19 +170,25 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
         (typeof body !== "object" || body === null || body instanceof Uint8Array) &&
         exceedsDrainBudget(req, request.headers["content-length"], drainMaxBytes));
     try {
-      const streaming = writeResponse(res, response, req.method, close, (error) =>
-        reportError(onError, error, request),
-      );
+      const streaming = writeResponse(res, response, req.method, close, onError, request);
       if (hasRequestBody && !close) {
         if (streaming === undefined) drainRequest(req, res, drainMaxBytes, drainTimeout);
         else streaming.then(() => drainRequest(req, res, drainMaxBytes, drainTimeout));
       }
     } catch (error) {
-      // Node refused something in writeHead that responseProblem let through.
+      // An invalid response, or one Node refused: nothing of it was sent.
       reportError(onError, error, request);
-      cancelBody(body, (cancelError) => reportError(onError, cancelError, request));
-      if (res.headersSent || response === INTERNAL_ERROR) res.destroy();
-      else send(req, res, request, INTERNAL_ERROR, true);
+      cancelBody(isObjectValue(response) ? response.body : undefined, (cancelError) =>
+        reportError(onError, cancelError, request),
+      );
+      if (res.headersSent || response === INTERNAL_ERROR) {
+        res.destroy();
+        return;
+      }
+      // A refused writeHead has already set the reason phrase of its own status ("200 OK"); Node keeps a
+      // phrase once set, so clear it for the 500.
+      res.statusMessage = "";
+      send(req, res, request, INTERNAL_ERROR, true);
     }
   };
 
@@ -206,13 +211,7 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
       );
       return;
     }
-    const problem = responseProblem(response);
-    if (problem !== undefined) {
-      const body = isObjectValue(response) ? (response as { body?: unknown }).body : undefined;
-      cancelBody(body, (error) => reportError(onError, error, request));
-      fail(req, res, request, new TypeError(`Invalid response from handler: ${problem}`));
-      return;
-    }
+    // writeResponse checks the response against the SPEC before it writes anything.
     send(req, res, request, response, false);
   };
 

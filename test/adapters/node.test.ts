@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import express from "express";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -161,15 +162,28 @@ describe("errors", () => {
       [{ status: 200, headers: {}, body: 42 }, /response\.body has an unknown type/],
       [{ status: 200 }, /response\.headers must be an object/],
       [undefined, /response must be an object/],
+      // Values Node itself would send (it turns them into strings), but the SPEC does not allow.
+      [{ status: 200, headers: { "x-n": 5 }, body: "x" }, /response\.headers\["x-n"\] must be a string/],
+      [{ status: 200, headers: { "set-cookie": ["a=1", 2] } }, /response\.headers\["set-cookie"\]\[1\]/],
+      [{ status: 200, headers: { "x-e": "€" }, body: "x" }, /response\.headers\["x-e"\] contains U\+20AC/],
+      [{ status: 204, headers: { "x-a": "\n" }, body: "x" }, /response\.headers\["x-a"\] contains LF/],
+      [{ status: 200, headers: { "x-a": "\n" }, body: Readable.from(["x"]) }, /contains LF/],
+      [{ status: 200, headers: {}, body: {} }, /response\.body has an unknown type/],
+      [{ status: 600, headers: {} }, /response\.status must be an integer from 100 to 599, got number 600/],
     ];
     for (const [response, message] of invalid) {
       reports.length = 0;
       current = () => response as never;
       const res = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      expect(res.status).toBe(500);
+      // Nothing of the invalid response is sent, not even the reason phrase of its status.
+      expect([res.status, res.reason]).toEqual([500, "Internal Server Error"]);
       expect(headerValues(res, "set-cookie")).toEqual([]);
+      expect(headerValues(res, "x-a")).toEqual([]);
+      expect(headerValues(res, "connection")).toEqual(["close"]);
       expect(res.body.toString()).toBe("Internal Server Error");
+      expect(reports).toHaveLength(1);
       expect((reports[0]![0] as Error).message).toMatch(message);
+      expect((reports[0]![0] as Error).message).toMatch(/^Invalid response from handler: /);
     }
   });
 

@@ -28,7 +28,7 @@ export function exceedsDrainBudget(
  * does not start its own unbounded dump of the body.
  *
  * @example
- * writeResponse(res, response, req.method, false, report);
+ * writeResponse(res, response, req.method, false, onError, request);
  * drainRequest(req, res, 65536, 5000);
  */
 export function drainRequest(

@@ -6,6 +6,8 @@ import { connect, type Socket } from "node:net";
 
 export interface RawResponse {
   readonly status: number;
+  /** The reason phrase of the status line, e.g. `"OK"`. */
+  readonly reason: string;
   /** Header lines in order, names as sent. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly body: Buffer;
@@ -66,13 +68,14 @@ export class RawConnection {
     this.#buffer = this.#buffer.subarray(headEnd + 4);
     const [statusLine, ...lines] = head.split("\r\n");
     const status = Number(statusLine!.split(" ")[1]);
+    const reason = statusLine!.split(" ").slice(2).join(" ");
     const headers = lines.map((line) => {
       const colon = line.indexOf(":");
       return [line.slice(0, colon), line.slice(colon + 1).trim()] as const;
     });
     const header = (name: string) => headers.find(([n]) => n.toLowerCase() === name)?.[1];
     if (options.head || status === 204 || status === 304 || status < 200) {
-      return { status, headers, body: Buffer.alloc(0), complete: true };
+      return { status, reason, headers, body: Buffer.alloc(0), complete: true };
     }
     const length = header("content-length");
     if (length !== undefined) {
@@ -80,30 +83,30 @@ export class RawConnection {
       const got = await this.#until(() => (this.#buffer.length >= n ? n : -1), true);
       const body = this.#buffer.subarray(0, Math.min(n, this.#buffer.length));
       this.#buffer = this.#buffer.subarray(body.length);
-      return { status, headers, body, complete: got !== -1 };
+      return { status, reason, headers, body, complete: got !== -1 };
     }
     if (header("transfer-encoding")?.toLowerCase() === "chunked") {
       const parts: Buffer[] = [];
       for (;;) {
         const lineEnd = await this.#until(() => this.#buffer.indexOf("\r\n"), true);
-        if (lineEnd === -1) return { status, headers, body: Buffer.concat(parts), complete: false };
+        if (lineEnd === -1) return { status, reason, headers, body: Buffer.concat(parts), complete: false };
         const size = Number.parseInt(this.#buffer.subarray(0, lineEnd).toString("latin1"), 16);
         const need = lineEnd + 2 + size + 2;
         const got = await this.#until(() => (this.#buffer.length >= need ? need : -1), true);
         if (got === -1) {
           parts.push(this.#buffer.subarray(lineEnd + 2));
           this.#buffer = Buffer.alloc(0);
-          return { status, headers, body: Buffer.concat(parts), complete: false };
+          return { status, reason, headers, body: Buffer.concat(parts), complete: false };
         }
         parts.push(this.#buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
         this.#buffer = this.#buffer.subarray(need);
-        if (size === 0) return { status, headers, body: Buffer.concat(parts), complete: true };
+        if (size === 0) return { status, reason, headers, body: Buffer.concat(parts), complete: true };
       }
     }
     await this.#until(() => -1, true);
     const body = this.#buffer;
     this.#buffer = Buffer.alloc(0);
-    return { status, headers, body, complete: true };
+    return { status, reason, headers, body, complete: true };
   }
 
   /** Waits until `find` gives an index ≥ 0; at end of stream returns -1 when `allowEnd`, else throws. */

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningServer, serve, toNodeListener } from "../../../src/adapters/node.js";
+import { isValidHeaderName, isValidHeaderValue } from "../../../src/core/response-check.js";
 import type { Handler, Request, Response } from "../../../src/core/types.js";
 import { headerValues, RawConnection, rawRequest } from "./raw-http.js";
 
@@ -39,6 +40,15 @@ async function eventually(check: () => boolean, what: string, ms = 10_000): Prom
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The bytes a string, byte, empty or streamed body stands for (strings as UTF-8). */
+async function bodyBytes(body: Response["body"]): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === "string" || body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<string | Uint8Array>) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
@@ -135,6 +145,33 @@ describe("bodies", () => {
     connection.destroy();
   });
 
+  it("drops a Trailer header, as no trailer fields are ever sent, whatever the body", async () => {
+    for (const [status, body] of [
+      [200, "text"],
+      [200, new Uint8Array([1])],
+      [200, undefined],
+      [204, "ignored"],
+      [200, Readable.from(["streamed"])],
+    ] as const) {
+      reply({ status, headers: { Trailer: "x-checksum", "x-kept": "1" }, body });
+      const connection = await RawConnection.open(server.port);
+      connection.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      const response = await connection.readResponse();
+      expect([response.status, response.reason]).toEqual([status, status === 200 ? "OK" : "No Content"]);
+      expect(headerValues(response, "trailer")).toEqual([]);
+      expect(headerValues(response, "x-kept")).toEqual(["1"]);
+      expect(response.complete).toBe(true);
+      connection.destroy();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("answers HEAD for an empty body with the Content-Length: 0 GET would send", async () => {
+    reply({ status: 200, headers: {}, body: null });
+    const response = await rawRequest(server.port, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", { head: true });
+    expect(headerValues(response, "content-length")).toEqual(["0"]);
+  });
+
   it("keeps a handler's Content-Length for a streamed body", async () => {
     reply({ status: 200, headers: { "content-length": "6" }, body: Readable.from(["abc", "def"]) });
     const response = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -178,6 +215,80 @@ describe("bodies", () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("header checks", () => {
+  // Names and values of string, byte and empty bodies are checked by Node's writeHead, not twice: whatever
+  // text a handler puts there, the client gets either exactly that header or a clean 500.
+  const headerChar = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(..."abcXYZ09-_!#$%&'*+.^`|~") },
+    { weight: 2, arbitrary: fc.constantFrom(...' \t\r\n\0\x01\x7f\x80\xff:;,"()/<>=?@[]{}\\€') },
+  );
+  const text = fc.string({ unit: headerChar, minLength: 1, maxLength: 12 });
+
+  it("sends any header the SPEC allows and answers a clean 500 for any other (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        text,
+        fc.constantFrom<() => Response["body"]>(
+          () => "body",
+          () => "bödy €",
+          () => new Uint8Array([1]),
+          () => undefined,
+          () => Readable.from(["strëam", new Uint8Array([0x21])]),
+        ),
+        async (name, value, makeBody) => {
+          errors.length = 0;
+          const body = makeBody();
+          reply({ status: 200, headers: { "x-before": "1", [name]: value }, body });
+          const response = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+          const valid = isValidHeaderName(name) && isValidHeaderValue(value);
+          if (
+            valid &&
+            !["content-length", "transfer-encoding", "trailer", "connection"].includes(name.toLowerCase())
+          ) {
+            expect([response.status, response.reason]).toEqual([200, "OK"]);
+            expect(headerValues(response, name.toLowerCase())).toEqual([value.trim()]);
+            expect(response.body).toEqual(Buffer.from(await bodyBytes(makeBody())));
+            expect(errors).toEqual([]);
+          } else if (!valid) {
+            expect([response.status, response.reason]).toEqual([500, "Internal Server Error"]);
+            expect(headerValues(response, "x-before")).toEqual([]);
+            expect(response.body.toString()).toBe("Internal Server Error");
+            expect(String((errors[0]![0] as Error).message)).toMatch(
+              /^Invalid response from handler: response\.headers/,
+            );
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+});
+
+describe("Latin-1 header values", () => {
+  // RFC 9110 §5.5 allows obs-text (0x80-0xFF) in field values; each such character is one byte on the wire.
+  // Node writes the header block together with a string body or chunk, in that string's encoding.
+  it.each<[string, () => Response["body"], string]>([
+    ["an ASCII string", () => "plain", "plain"],
+    ["a non-ASCII string", () => "ünïcode €", "ünïcode €"],
+    ["bytes", () => new TextEncoder().encode("bytes"), "bytes"],
+    ["no", () => undefined, ""],
+    ["a chunked", () => Readable.from(["chünk", "s"]), "chünks"],
+    // With the handler's Content-Length there is no chunk-size line for Node to write first.
+    ["a sized streamed", () => Readable.from(["chünk", "s"]), "chünks"],
+  ])("sends them byte for byte with %s body", async (what, makeBody, text) => {
+    const headers: Record<string, string> = { "x-latin": "\xff\xe9a\x80" };
+    if (what.includes("sized")) headers["content-length"] = String(Buffer.byteLength(text));
+    reply({ status: 200, headers, body: makeBody() });
+    const response = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(response.status).toBe(200);
+    // raw-http decodes the head as Latin-1: one character per byte.
+    expect(headerValues(response, "x-latin")).toEqual(["\xff\xe9a\x80"]);
+    expect(response.body.toString("utf8")).toBe(text);
+    expect(errors).toEqual([]);
   });
 });
 
@@ -373,6 +484,46 @@ describe("streaming", () => {
       );
     }
     expect(errors).toEqual([]);
+  });
+
+  it("reports a source that fails to stop when the client aborts, and nothing else", async () => {
+    const sources: Array<() => Response["body"]> = [
+      () =>
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue("first\n");
+          },
+          pull: () => new Promise(() => {}),
+          cancel: () => Promise.reject(new Error("web source cannot stop")),
+        }),
+      (): AsyncIterable<string> => {
+        let sent = false;
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              if (sent) return new Promise<IteratorResult<string>>(() => {});
+              sent = true;
+              return { done: false, value: "first\n" };
+            },
+            return: () => {
+              throw new Error("iterator cannot stop");
+            },
+          }),
+        };
+      },
+    ];
+    for (const make of sources) {
+      errors.length = 0;
+      reply({ status: 200, headers: {}, body: make() });
+      const controller = new AbortController();
+      const response = await fetch(`${server.url}/leaving`, { signal: controller.signal });
+      await response.body!.getReader().read();
+      controller.abort();
+      await eventually(() => errors.length > 0, "the failed stop reported");
+      expect(errors).toHaveLength(1);
+      expect((errors[0]![0] as Error).message).toMatch(/cannot stop/);
+      expect(errors[0]![1]?.uri).toBe("/leaving");
+    }
   });
 
   it("cancels the body, unread, when the client left before the handler answered", async () => {
