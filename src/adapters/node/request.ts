@@ -103,7 +103,7 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
     queryString,
     scheme,
     protocol: protocolOf(req.httpVersion),
-    headers: Object.freeze(headers),
+    headers,
     serverName,
     serverPort,
     remoteAddr,
@@ -119,36 +119,48 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
 const HeaderMap = function HeaderMap() {} as unknown as new () => Record<string, string>;
 HeaderMap.prototype = Object.freeze(Object.create(null));
 
-/**
- * The request headers as the SPEC says, or `undefined` for a repeated Host (RFC 9112 §3.2: a 400). Node has
- * already parsed `req.headers`, which keeps only the first of some repeated headers (`authorization`,
- * `user-agent`, ...) and cannot hold a header named `__proto__`: when it has one entry per raw line nothing
- * was lost and it is copied; otherwise the map is rebuilt from `rawHeaders`.
- */
-function headersOf(req: IncomingMessage): Record<string, string> | undefined {
-  const parsed = req.headers;
-  const raw = req.rawHeaders;
-  const headers = new HeaderMap();
-  let count = 0;
-  for (const name in parsed) {
-    const value = parsed[name]!;
-    // set-cookie is Node's one array header; with one line per name it holds a single value.
-    headers[name] = typeof value === "string" ? value : value.join(", ");
-    count++;
-  }
-  if (count * 2 === raw.length) return headers;
+/** The header map of a connection's previous request, with the raw lines it was built from. */
+interface LastHeaders {
+  readonly raw: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+}
 
-  const all = new HeaderMap();
+// Keyed by socket: a keep-alive client (an API client, a proxy, a load generator) sends the same header
+// lines again and again, and comparing them costs a fraction of building and freezing a new map.
+const lastHeaders = new WeakMap<object, LastHeaders>();
+
+/**
+ * The request headers as the SPEC says, frozen, or `undefined` for a repeated Host (RFC 9112 §3.2: a 400).
+ * Built from `req.rawHeaders`, what the client sent: Node's `req.headers` is built lazily on first access,
+ * keeps only the first of some repeated headers (`authorization`, `user-agent`, ...) and cannot hold a header
+ * named `__proto__`. When the connection's previous request had exactly the same lines, its map, frozen and
+ * therefore safe to share, is returned again.
+ */
+function headersOf(req: IncomingMessage): Readonly<Record<string, string>> | undefined {
+  const raw = req.rawHeaders;
+  const socket = req.socket as object | null;
+  const last = socket === null ? undefined : lastHeaders.get(socket);
+  if (last !== undefined && sameLines(last.raw, raw)) return last.headers;
+  const headers = new HeaderMap();
   let hostLines = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    const previous = all[name];
-    if (previous === undefined) all[name] = value;
-    else all[name] = `${previous}${name === "cookie" ? "; " : ", "}${value}`;
+    const previous = headers[name];
+    if (previous === undefined) headers[name] = value;
+    else headers[name] = `${previous}${name === "cookie" ? "; " : ", "}${value}`;
     if (name === "host") hostLines++;
   }
-  return hostLines > 1 ? undefined : all;
+  if (hostLines > 1) return undefined;
+  Object.freeze(headers);
+  if (socket !== null) lastHeaders.set(socket, { raw, headers });
+  return headers;
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

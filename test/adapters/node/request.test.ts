@@ -249,8 +249,7 @@ describe("request map: headers", () => {
     expect(Object.keys(seen!.headers)).toContain("__proto__");
   });
 
-  it("gives the headers no inherited keys, whether copied from req.headers or rebuilt from rawHeaders", async () => {
-    // The first request loses nothing in req.headers (copied); the second repeats a header Node drops (rebuilt).
+  it("gives the headers no inherited keys, with or without repeated lines", async () => {
     for (const extra of ["X-A: 1\r\n", "User-Agent: a\r\nUser-Agent: b\r\n"]) {
       await get("/", extra);
       const headers = seen!.headers;
@@ -260,6 +259,51 @@ describe("request map: headers", () => {
       expect(Object.getPrototypeOf(Object.getPrototypeOf(headers))).toBeNull();
       expect(Object.isFrozen(Object.getPrototypeOf(headers))).toBe(true);
       expect(Object.getOwnPropertyNames(Object.getPrototypeOf(headers))).toEqual([]);
+    }
+  });
+
+  it("gives a keep-alive connection's repeated headers the same frozen map, and a new one when a line changes", async () => {
+    const connection = await RawConnection.open(server.port);
+    const maps: Request["headers"][] = [];
+    try {
+      for (const cookie of ["a=1", "a=1", "a=2", "a=2"]) {
+        connection.write(`GET / HTTP/1.1\r\nHost: h\r\nCookie: ${cookie}\r\nX-Same: s\r\n\r\n`);
+        expect((await connection.readResponse()).status).toBe(200);
+        maps.push(seen!.headers);
+      }
+    } finally {
+      connection.destroy();
+    }
+    expect(maps.map((headers) => headers.cookie)).toEqual(["a=1", "a=1", "a=2", "a=2"]);
+    expect(maps.every((headers) => Object.isFrozen(headers))).toBe(true);
+    expect(maps[1]).toBe(maps[0]);
+    expect(maps[2]).not.toBe(maps[1]);
+    expect(maps[3]).toBe(maps[2]);
+    // Another connection with the same lines builds its own.
+    await get("/", "Cookie: a=2\r\nX-Same: s\r\n");
+    expect(seen!.headers).not.toBe(maps[3]);
+  });
+
+  it("maps what the client sent, not what other code later wrote into req.headers", async () => {
+    const listener = toNodeListener(handler);
+    const mounted = createServer((req, res) => {
+      // What an Express middleware might do before a mounted ringlet listener.
+      req.headers.accept = "rewritten";
+      if (req.url === "/add") req.headers["x-added"] = "by middleware";
+      listener(req, res);
+    });
+    await new Promise<void>((resolve) => mounted.listen(0, "127.0.0.1", resolve));
+    const { port } = mounted.address() as AddressInfo;
+    try {
+      for (const path of ["/", "/add"]) {
+        await rawRequest(
+          port,
+          `GET ${path} HTTP/1.1\r\nHost: h\r\nAccept: text/html\r\nConnection: close\r\n\r\n`,
+        );
+        expect({ ...seen!.headers }).toEqual({ host: "h", accept: "text/html", connection: "close" });
+      }
+    } finally {
+      await new Promise((resolve) => mounted.close(resolve));
     }
   });
 
