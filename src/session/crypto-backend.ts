@@ -1,10 +1,11 @@
 /**
  * The cryptography under the cookie store: HKDF-SHA-256, AES-256-GCM and pooled nonces, from Node's
- * `node:crypto` (synchronous, fetched at run time, no static `node:` import) or else WebCrypto (async).
- * `defaultCryptoBackend()` picks one once per process.
+ * `node:crypto` (synchronous, fetched at run time, no static `node:` import; GCM assembled in ./node-gcm.ts)
+ * or else WebCrypto (async). `defaultCryptoBackend()` picks one once per process.
  */
-import { encodeBase64url } from "../core/base64url.js";
+import { decodeBase64url, encodeBase64url } from "../core/base64url.js";
 import type { Awaitable } from "../core/types.js";
+import { gcmOpen, gcmSeal, type NodeGcmCrypto, type NodeGcmKey, nodeGcmKey } from "./node-gcm.js";
 
 /** An AES-256-GCM key derived from a secret, with its public key id. */
 export interface DerivedKey {
@@ -23,20 +24,18 @@ export interface CryptoBackend {
   /** Derive the AES key and key id from a secret of 32+ bytes (HKDF-SHA-256, RFC 5869). */
   deriveKey(secret: Uint8Array): Awaitable<DerivedKey>;
   /**
-   * Write `NONCE_BYTES` never-used random bytes into `out` at `offset`. Synchronous on every backend: the
-   * bytes come from a pool refilled from the CSPRNG, and each pool byte is handed out once.
-   */
-  nonce(out: Uint8Array, offset: number): void;
-  /**
-   * AES-256-GCM: writes the ciphertext followed by the 16-byte tag into `out` from `at`. The inputs may be
-   * views into `out` (`plaintext` at `at` itself): they are read in full before `out` is written.
+   * AES-256-GCM under a fresh random nonce: writes the nonce (`NONCE_BYTES` never-used random bytes) into
+   * `out` at `nonceAt`, then the ciphertext followed by the 16-byte tag from `at`. `aad` and `plaintext` may
+   * be views into `out` (`plaintext` at `at` itself): they are read before what overlaps them is written.
+   * The nonce's place must not overlap `plaintext`. The nonce is written before this returns, also when the
+   * result is a Promise.
    */
   encrypt(
     key: DerivedKey,
-    nonce: Uint8Array,
     aad: Uint8Array,
     plaintext: Uint8Array,
     out: Uint8Array,
+    nonceAt: number,
     at: number,
   ): Awaitable<void>;
   /** AES-256-GCM: returns the plaintext, or `undefined` when the tag does not verify. */
@@ -87,63 +86,33 @@ function builtin<T>(id: string): Partial<T> | undefined {
 }
 
 /**
- * The synchronous backend over `node:crypto`, or `undefined` when the runtime has no `node:crypto`.
+ * The synchronous backend over `node:crypto`, or `undefined` when the runtime has no `node:crypto`. GCM is
+ * assembled from node:crypto's AES block function (./node-gcm.ts): one cipher context per key instead of one
+ * per message.
  *
  * @example
  * const backend = nodeCryptoBackend() ?? webCryptoBackend();
  */
 export function nodeCryptoBackend(): CryptoBackend | undefined {
-  const { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomFillSync } =
-    builtin<NodeCrypto>("node:crypto") ?? {};
+  const crypto = builtin<NodeCrypto>("node:crypto");
   const NodeBuffer = builtin<NodeBuffer>("node:buffer")?.Buffer;
-  if (
-    !createCipheriv ||
-    !createDecipheriv ||
-    !createSecretKey ||
-    !hkdfSync ||
-    !randomFillSync ||
-    !NodeBuffer
-  ) {
-    return undefined;
-  }
-  // One options object for every cipher. The tag length is pinned for decryption too, so a truncated tag
-  // is refused rather than checked on fewer bytes (NIST SP 800-38D §5.2.1.2).
-  const GCM = { authTagLength: TAG_BYTES } as const;
+  if (!crypto?.createCipheriv || !crypto.hkdfSync || !crypto.randomFillSync || !NodeBuffer) return undefined;
+  const { createCipheriv, hkdfSync, randomFillSync } = crypto;
+  const primitives = { createCipheriv, randomFillSync } as NodeGcmCrypto;
   return {
     name: "node",
     deriveKey(secret) {
       const raw = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_KEY, 32));
       const id = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_ID, KEY_ID_BYTES));
-      return { key: createSecretKey(raw), id };
+      const key = nodeGcmKey(primitives, raw);
+      raw.fill(0); // OpenSSL holds the key schedule; no second copy stays in the JavaScript heap
+      return { key, id };
     },
-    nonce: noncePool((bytes) => randomFillSync(bytes)),
-    encrypt(key, nonce, aad, plaintext, out, at) {
-      const cipher = createCipheriv("aes-256-gcm", key.key as import("node:crypto").KeyObject, nonce, GCM);
-      cipher.setAAD(aad);
-      const body = cipher.update(plaintext);
-      cipher.final();
-      out.set(body, at);
-      out.set(cipher.getAuthTag(), at + body.length);
+    encrypt(key, aad, plaintext, out, nonceAt, at) {
+      gcmSeal(primitives, key.key as NodeGcmKey, aad, plaintext, out, nonceAt, at);
     },
     decrypt(key, nonce, aad, sealed) {
-      if (sealed.length < TAG_BYTES) return undefined;
-      const split = sealed.length - TAG_BYTES;
-      const decipher = createDecipheriv(
-        "aes-256-gcm",
-        key.key as import("node:crypto").KeyObject,
-        nonce,
-        GCM,
-      );
-      decipher.setAAD(aad);
-      decipher.setAuthTag(sealed.subarray(split));
-      const body = decipher.update(sealed.subarray(0, split));
-      try {
-        // final() is where GCM compares the tag; it throws on a mismatch (NIST SP 800-38D §7.2).
-        decipher.final();
-      } catch {
-        return undefined;
-      }
-      return body;
+      return gcmOpen(key.key as NodeGcmKey, nonce, aad, sealed);
     },
     encodeBase64url: (bytes) =>
       NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url"),
@@ -159,6 +128,7 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
  */
 export function webCryptoBackend(): CryptoBackend {
   const subtle = globalThis.crypto.subtle;
+  const nextNonce = noncePool((bytes) => globalThis.crypto.getRandomValues(bytes));
   return {
     name: "webcrypto",
     async deriveKey(secret) {
@@ -173,14 +143,15 @@ export function webCryptoBackend(): CryptoBackend {
       const key = await subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
       return { key, id: new Uint8Array(id) };
     },
-    nonce: noncePool((bytes) => globalThis.crypto.getRandomValues(bytes)),
-    async encrypt(key, nonce, aad, plaintext, out, at) {
-      // WebCrypto copies its inputs before it returns (WebCrypto §14.3.1), so views into `out` are safe.
+    async encrypt(key, aad, plaintext, out, nonceAt, at) {
+      const nonce = new Uint8Array(NONCE_BYTES);
+      nextNonce(nonce, 0);
+      // WebCrypto copies its inputs when it is called (WebCrypto §14.3.1), before the nonce or the result
+      // lands in `out`, so views into `out` are safe.
       const params = { name: "AES-GCM", iv: nonce as BufferSource, additionalData: aad as BufferSource };
-      out.set(
-        new Uint8Array(await subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource)),
-        at,
-      );
+      const sealed = subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource);
+      out.set(nonce, nonceAt);
+      out.set(new Uint8Array(await sealed), at);
     },
     async decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
@@ -208,8 +179,10 @@ export function defaultCryptoBackend(): CryptoBackend {
 }
 
 /**
- * `candidate` if a synchronous round trip through it works, else `fallback()`. Some runtimes expose a
- * partial `node:crypto` (a compatibility layer without AES-GCM or HKDF) whose functions exist but throw.
+ * `candidate` if it is synchronous and passes a known-answer test, else `fallback()`. Some runtimes expose a
+ * partial `node:crypto` (a compatibility layer without AES-GCM or HKDF) whose functions exist but throw or
+ * compute something else; the test opens a seal made by OpenSSL's own AES-256-GCM under a key derived from
+ * a fixed secret, refuses it with one bit flipped, and round-trips a fresh seal.
  */
 export function firstWorkingBackend(
   candidate: CryptoBackend | undefined,
@@ -219,16 +192,30 @@ export function firstWorkingBackend(
   try {
     const key = candidate.deriveKey(new Uint8Array(32));
     if (key instanceof Promise) return fallback();
-    const plaintext = new Uint8Array([1, 2, 3]);
-    const sealed = new Uint8Array(plaintext.length + TAG_BYTES);
-    const nonce = new Uint8Array(NONCE_BYTES);
-    candidate.nonce(nonce, 0);
-    const aad = new Uint8Array([9]);
-    if (candidate.encrypt(key, nonce, aad, plaintext, sealed, 0) instanceof Promise) return fallback();
+    const { nonce, aad, plaintext, sealed } = KNOWN_ANSWER;
     const opened = candidate.decrypt(key, nonce, aad, sealed);
-    if (!(opened instanceof Uint8Array) || opened.join() !== plaintext.join()) return fallback();
+    if (!(opened instanceof Uint8Array) || !equalBytes(opened, plaintext)) return fallback();
+    const flipped = sealed.slice();
+    flipped[3]! ^= 0x10;
+    if (candidate.decrypt(key, nonce, aad, flipped) !== undefined) return fallback();
+    const out = new Uint8Array(NONCE_BYTES + plaintext.length + TAG_BYTES);
+    if (candidate.encrypt(key, aad, plaintext, out, 0, NONCE_BYTES) instanceof Promise) return fallback();
+    const again = candidate.decrypt(key, out.subarray(0, NONCE_BYTES), aad, out.subarray(NONCE_BYTES));
+    if (!(again instanceof Uint8Array) || !equalBytes(again, plaintext)) return fallback();
     return candidate;
   } catch {
     return fallback();
   }
+}
+
+// AES-256-GCM by OpenSSL (Node's createCipheriv), key = HKDF of the 32-byte zero secret as deriveKey does it.
+const KNOWN_ANSWER = {
+  nonce: new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+  aad: new Uint8Array([9, 8, 7, 6, 5]),
+  plaintext: encoder.encode("ringlet known answer"),
+  sealed: decodeBase64url("umTrnQOhvgH1gFK9vNZ0x7eCwFw-XTql1MYf0250U1mRRAbz")!,
+};
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -59,7 +59,6 @@ export function seal(
   const out = new Uint8Array(SEAL_OVERHEAD_BYTES + payload.length);
   out[0] = SEAL_VERSION;
   out.set(key.id, 1);
-  backend.nonce(out, AAD_BYTES);
   // The plaintext is laid out where its ciphertext goes, so one buffer serves the whole seal: both backends
   // read their input before they write (`encrypt`'s contract).
   out[BODY_AT] = issuedAt >>> 24;
@@ -68,8 +67,8 @@ export function seal(
   out[BODY_AT + 3] = issuedAt;
   out.set(payload, BODY_AT + ISSUED_AT_BYTES);
   const plaintext = out.subarray(BODY_AT, BODY_AT + ISSUED_AT_BYTES + payload.length);
-  const nonce = out.subarray(AAD_BYTES, BODY_AT);
-  const done = backend.encrypt(key, nonce, out.subarray(0, AAD_BYTES), plaintext, out, BODY_AT);
+  // The backend writes a fresh nonce between the key id and the body.
+  const done = backend.encrypt(key, out.subarray(0, AAD_BYTES), plaintext, out, AAD_BYTES, BODY_AT);
   return done instanceof Promise
     ? done.then(() => backend.encodeBase64url(out))
     : backend.encodeBase64url(out);

@@ -1,0 +1,173 @@
+/**
+ * AES-256-GCM (NIST SP 800-38D) for the cookie store on Node, assembled from node:crypto's AES-256 block
+ * function and the constant-time GHASH of ./ghash.ts. Node's `createCipheriv` builds and frees a cipher
+ * context for every message, which costs several times the encryption itself; here one long-lived ECB
+ * context per key encrypts the counter blocks of 256 fresh random nonces at a time, and a seal only XORs and
+ * hashes. The output is standard AES-256-GCM: WebCrypto and `createDecipheriv` open it (tests hold them equal).
+ * docs/security.md explains the construction and its threat model.
+ */
+import { type GhashKey, type GhashPrefix, ghashKey, ghashPrefix, ghashTag } from "./ghash.js";
+
+type NodeCrypto = typeof import("node:crypto");
+type Cipher = import("node:crypto").Cipher;
+
+/** What this module needs from `node:crypto`. */
+export type NodeGcmCrypto = Pick<NodeCrypto, "createCipheriv" | "randomFillSync">;
+
+/** Bytes of a GCM nonce here: 96 bits, the length GCM is designed for (SP 800-38D §5.2.1.1). */
+const NONCE = 12;
+const BLOCK = 16;
+const TAG = 16;
+/** Nonces prepared per refill of a key's pool. */
+const POOL_NONCES = 256;
+/** Blocks of keystream prepared per nonce: E_K(J0) for the tag, then the first 7 blocks of plaintext. */
+const POOL_BLOCKS = 8;
+const POOL_STRIDE = POOL_BLOCKS * BLOCK;
+
+/**
+ * An AES-256-GCM key: the AES key schedule inside a long-lived ECB context, the hash subkey H, and a pool of
+ * never-used nonces with their keystream.
+ */
+export interface NodeGcmKey {
+  readonly ecb: Cipher;
+  readonly hash: GhashKey;
+  /** GHASH after the associated data of the last seal or open; the cookie store's never changes. */
+  prefix: GhashPrefix | undefined;
+  /** `POOL_NONCES` random nonces; the one at `next` is the next to be used. */
+  readonly nonces: Uint8Array;
+  /** For each nonce, `POOL_BLOCKS` blocks of AES_K(nonce ‖ counter), counters 1, 2, ... */
+  stream: Uint8Array;
+  next: number;
+}
+
+/**
+ * Prepares `key` (32 bytes) for {@link gcmSeal} and {@link gcmOpen}. The caller may wipe `key` afterwards:
+ * OpenSSL keeps its own copy, the key schedule.
+ *
+ * @example
+ * const key = nodeGcmKey(crypto, hkdfSync("sha256", secret, salt, info, 32));
+ */
+export function nodeGcmKey(crypto: NodeGcmCrypto, key: Uint8Array): NodeGcmKey {
+  if (key.length !== 32) throw new RangeError(`nodeGcmKey: an AES-256 key is 32 bytes, got ${key.length}`);
+  const ecb = crypto.createCipheriv("aes-256-ecb", key, null);
+  // Only whole blocks are ever passed in, so ECB holds no state between calls and update() alone is AES.
+  ecb.setAutoPadding(false);
+  const hash = ghashKey(ecb.update(new Uint8Array(BLOCK))); // H = AES_K(0^128), §6.4
+  return {
+    ecb,
+    hash,
+    prefix: undefined,
+    nonces: new Uint8Array(POOL_NONCES * NONCE),
+    stream: new Uint8Array(0),
+    next: POOL_NONCES,
+  };
+}
+
+/**
+ * Encrypts `plaintext` under a fresh random nonce: writes the nonce into `out` at `nonceAt`, the ciphertext
+ * from `at` and the 16-byte tag right after it. `plaintext` may be a view into `out` starting at `at` (it is
+ * read byte by byte before each byte is written); the nonce's place must not overlap it.
+ *
+ * @example
+ * gcmSeal(crypto, key, aad, plaintext, out, 5, 17);
+ */
+export function gcmSeal(
+  crypto: NodeGcmCrypto,
+  key: NodeGcmKey,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  nonceAt: number,
+  at: number,
+): void {
+  if (key.next === POOL_NONCES) refill(crypto, key);
+  const index = key.next++;
+  const nonce = key.nonces.subarray(index * NONCE, index * NONCE + NONCE);
+  out.set(nonce, nonceAt);
+  const stream = key.stream;
+  const base = index * POOL_STRIDE;
+  const n = plaintext.length;
+  // Counter 1 (J0) masks the tag; the plaintext's keystream starts at counter 2 (§7.1, steps 2 to 4).
+  const pooled = Math.min(n, POOL_STRIDE - BLOCK);
+  for (let i = 0; i < pooled; i++) out[at + i] = plaintext[i]! ^ stream[base + BLOCK + i]!;
+  if (n > pooled) {
+    const more = keystream(key, nonce, POOL_BLOCKS + 1, Math.ceil((n - pooled) / BLOCK));
+    for (let i = pooled; i < n; i++) out[at + i] = plaintext[i]! ^ more[i - pooled]!;
+  }
+  ghashTag(prefixFor(key, aad), out.subarray(at, at + n), stream, base, out, at + n);
+  // Each nonce and its keystream serve one message: wipe them so no later call can use them again.
+  stream.fill(0, base, base + POOL_STRIDE);
+  nonce.fill(0);
+}
+
+/**
+ * Decrypts `sealed` (ciphertext ‖ 16-byte tag) made under `nonce` (12 bytes) and `aad`. Returns the plaintext,
+ * or `undefined` when the tag does not verify; nothing is decrypted before it has (§7.2).
+ *
+ * @example
+ * const plaintext = gcmOpen(key, nonce, aad, sealed);
+ */
+export function gcmOpen(
+  key: NodeGcmKey,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array | undefined {
+  if (nonce.length !== NONCE || sealed.length < TAG) return undefined;
+  const n = sealed.length - TAG;
+  const stream = keystream(key, nonce, 1, 1 + Math.ceil(n / BLOCK));
+  const ciphertext = sealed.subarray(0, n);
+  ghashTag(prefixFor(key, aad), ciphertext, stream, 0, expected, 0);
+  // Constant time: the whole tag is compared whatever the first difference (§7.2, step 8).
+  let difference = 0;
+  for (let i = 0; i < TAG; i++) difference |= expected[i]! ^ sealed[n + i]!;
+  if (difference !== 0) return undefined;
+  const plaintext = new Uint8Array(n);
+  for (let i = 0; i < n; i++) plaintext[i] = ciphertext[i]! ^ stream[BLOCK + i]!;
+  return plaintext;
+}
+
+const expected = new Uint8Array(TAG);
+
+/** Fresh nonces from the CSPRNG, and the first `POOL_BLOCKS` blocks of keystream of each in one AES call. */
+function refill(crypto: NodeGcmCrypto, key: NodeGcmKey): void {
+  crypto.randomFillSync(key.nonces);
+  const counters = new Uint8Array(POOL_NONCES * POOL_STRIDE);
+  for (let i = 0; i < POOL_NONCES; i++) {
+    for (let b = 0; b < POOL_BLOCKS; b++) {
+      const at = i * POOL_STRIDE + b * BLOCK;
+      counters.set(key.nonces.subarray(i * NONCE, i * NONCE + NONCE), at);
+      counters[at + 15] = b + 1; // inc32 of J0 = nonce ‖ 0^31 ‖ 1 (§7.1, step 2); b + 1 < 256
+    }
+  }
+  key.stream = key.ecb.update(counters);
+  key.next = 0;
+}
+
+/** AES_K(nonce ‖ c) for `count` counters c from `first`: the keystream of one message from that counter on. */
+function keystream(key: NodeGcmKey, nonce: Uint8Array, first: number, count: number): Uint8Array {
+  const counters = new Uint8Array(count * BLOCK);
+  for (let b = 0; b < count; b++) {
+    const at = b * BLOCK;
+    const c = first + b;
+    counters.set(nonce, at);
+    counters[at + 12] = c >>> 24;
+    counters[at + 13] = c >>> 16;
+    counters[at + 14] = c >>> 8;
+    counters[at + 15] = c;
+  }
+  return key.ecb.update(counters);
+}
+
+function prefixFor(key: NodeGcmKey, aad: Uint8Array): GhashPrefix {
+  const prefix = key.prefix;
+  if (prefix !== undefined && sameBytes(prefix.aad, aad)) return prefix;
+  key.prefix = ghashPrefix(key.hash, aad);
+  return key.prefix;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
