@@ -132,11 +132,12 @@ const expected = new Uint8Array(TAG);
 /** Fresh nonces from the CSPRNG, and the first `POOL_BLOCKS` blocks of keystream of each in one AES call. */
 function refill(crypto: NodeGcmCrypto, key: NodeGcmKey): void {
   crypto.randomFillSync(key.nonces);
+  const nonces = key.nonces;
   const counters = new Uint8Array(POOL_NONCES * POOL_STRIDE);
   for (let i = 0; i < POOL_NONCES; i++) {
     for (let b = 0; b < POOL_BLOCKS; b++) {
       const at = i * POOL_STRIDE + b * BLOCK;
-      counters.set(key.nonces.subarray(i * NONCE, i * NONCE + NONCE), at);
+      for (let j = 0; j < NONCE; j++) counters[at + j] = nonces[i * NONCE + j]!;
       counters[at + 15] = b + 1; // inc32 of J0 = nonce ‖ 0^31 ‖ 1 (§7.1, step 2); b + 1 < 256
     }
   }
