@@ -66,7 +66,8 @@ export interface GhashPrefix {
 export function ghashPrefix(key: GhashKey, aad: Uint8Array): GhashPrefix {
   const y = new Int32Array(4);
   absorb(key, y, aad);
-  return { key, aad: aad.slice(), y };
+  // A copy, even of a Node Buffer (whose slice() is a view): the prefix must not change with the caller's bytes.
+  return { key, aad: new Uint8Array(aad), y };
 }
 
 /**
@@ -89,7 +90,8 @@ export function ghashTag(
   const y = state;
   y.set(prefix.y);
   absorb(key, y, ciphertext);
-  // The lengths in bits, as two 64-bit big-endian numbers (lengths here are far below 2^29 bytes).
+  // The lengths in bits, as two 64-bit big-endian numbers; the high words are exact below 2^32 bytes, far
+  // above what node-gcm.ts accepts.
   const aadLength = prefix.aad.length;
   const length = ciphertext.length;
   multiply(key, y, length << 3, length >>> 29, aadLength << 3, aadLength >>> 29);

@@ -23,6 +23,11 @@ const POOL_NONCES = 256;
 /** Blocks of keystream prepared per nonce: E_K(J0) for the tag, then the first 7 blocks of plaintext. */
 const POOL_BLOCKS = 8;
 const POOL_STRIDE = POOL_BLOCKS * BLOCK;
+/**
+ * The longest plaintext handled: far beyond any cookie, and well inside GCM's limits (2^36 - 32 bytes, after
+ * which the 32-bit counter would come back to J0) and those of the 32-bit lengths in ghash.ts.
+ */
+const MAX_BYTES = 2 ** 30;
 
 /**
  * An AES-256-GCM key: the AES key schedule inside a long-lived ECB context, the hash subkey H, and a pool of
@@ -80,6 +85,11 @@ export function gcmSeal(
   nonceAt: number,
   at: number,
 ): void {
+  if (plaintext.length > MAX_BYTES) {
+    throw new RangeError(`gcmSeal: at most ${MAX_BYTES} bytes of plaintext, got ${plaintext.length}`);
+  }
+  // Read before anything is written, in case `aad` is a view into `out`.
+  const prefix = prefixFor(key, aad);
   if (key.next === POOL_NONCES) refill(crypto, key);
   const index = key.next++;
   const nonce = key.nonces.subarray(index * NONCE, index * NONCE + NONCE);
@@ -94,7 +104,7 @@ export function gcmSeal(
     const more = keystream(key, nonce, POOL_BLOCKS + 1, Math.ceil((n - pooled) / BLOCK));
     for (let i = pooled; i < n; i++) out[at + i] = plaintext[i]! ^ more[i - pooled]!;
   }
-  ghashTag(prefixFor(key, aad), out.subarray(at, at + n), stream, base, out, at + n);
+  ghashTag(prefix, out.subarray(at, at + n), stream, base, out, at + n);
   // Each nonce and its keystream serve one message: wipe them so no later call can use them again.
   stream.fill(0, base, base + POOL_STRIDE);
   nonce.fill(0);
@@ -113,7 +123,7 @@ export function gcmOpen(
   aad: Uint8Array,
   sealed: Uint8Array,
 ): Uint8Array | undefined {
-  if (nonce.length !== NONCE || sealed.length < TAG) return undefined;
+  if (nonce.length !== NONCE || sealed.length < TAG || sealed.length - TAG > MAX_BYTES) return undefined;
   const n = sealed.length - TAG;
   const stream = keystream(key, nonce, 1, 1 + Math.ceil(n / BLOCK));
   const ciphertext = sealed.subarray(0, n);

@@ -102,6 +102,52 @@ describe("node-gcm: AES-256-GCM from node:crypto's AES and a JavaScript GHASH", 
     expect(seen.size).toBe(2000);
   });
 
+  it("seals correctly under one key across many pool refills, whatever the length (OpenSSL opens all)", () => {
+    const raw = crypto.randomBytes(32);
+    const key = nodeGcmKey(crypto, raw);
+    for (let i = 0; i < 700; i++) {
+      const plaintext = new Uint8Array(crypto.randomBytes((i * 37) % 301));
+      if (i % 3 === 0) {
+        // In place, as seal.ts lays it out.
+        const out = new Uint8Array(12 + plaintext.length + 16);
+        out.set(plaintext, 12);
+        gcmSeal(crypto, key, aad, out.subarray(12, 12 + plaintext.length), out, 0, 12);
+        expect(opensWithOpenSsl(raw, out.subarray(0, 12), out.subarray(12))).toEqual(plaintext);
+      } else {
+        const { nonce, body } = sealed(key, plaintext);
+        expect(opensWithOpenSsl(raw, nonce, body)).toEqual(plaintext);
+        expect(gcmOpen(key, nonce, aad, body)).toEqual(plaintext);
+      }
+    }
+  });
+
+  it("reads associated data that is a view into the output before writing there", () => {
+    const raw = crypto.randomBytes(32);
+    const key = nodeGcmKey(crypto, raw);
+    const plaintext = new TextEncoder().encode("overlapping associated data");
+    for (const [from, to] of [
+      [2, 7], // over the nonce
+      [17, 22], // over the ciphertext
+    ] as const) {
+      const out = new Uint8Array(12 + plaintext.length + 16).map((_, i) => i * 7);
+      const associated = out.subarray(from, to);
+      const before = associated.slice();
+      gcmSeal(crypto, key, associated, plaintext, out, 0, 12);
+      expect(opensWithOpenSsl(raw, out.subarray(0, 12), out.subarray(12), before)).toEqual(plaintext);
+    }
+  });
+
+  it("refuses more plaintext than it handles, and opens nothing that long", () => {
+    const key = nodeGcmKey(crypto, crypto.randomBytes(32));
+    const huge = { length: 2 ** 30 + 1 } as Uint8Array;
+    expect(() => gcmSeal(crypto, key, aad, huge, new Uint8Array(0), 0, 12)).toThrow(
+      "gcmSeal: at most 1073741824 bytes of plaintext, got 1073741825",
+    );
+    const next = key.next;
+    expect(key.next).toBe(next); // no nonce was used up
+    expect(gcmOpen(key, new Uint8Array(12), aad, { length: 2 ** 30 + 17 } as Uint8Array)).toBeUndefined();
+  });
+
   it("seals in place: the plaintext may be where its ciphertext goes", () => {
     const raw = crypto.randomBytes(32);
     const key = nodeGcmKey(crypto, raw);

@@ -49,6 +49,19 @@ describe("crypto backends", () => {
     expect(firstWorkingBackend(throwing, () => web)).toBe(web);
     const lying: CryptoBackend = { ...node, decrypt: () => new Uint8Array([1, 2, 4]) };
     expect(firstWorkingBackend(lying, () => web)).toBe(web);
+    // One that opens the known answer but would also accept a forgery (it never checks the tag).
+    const known = new TextEncoder().encode("ringlet known answer");
+    const credulous: CryptoBackend = { ...node, decrypt: () => known };
+    expect(firstWorkingBackend(credulous, () => web)).toBe(web);
+    // One whose seals do not open.
+    const garbling: CryptoBackend = {
+      ...node,
+      encrypt: (key, aad, plaintext, out, nonceAt, at) => {
+        node.encrypt(key, aad, plaintext, out, nonceAt, at);
+        out[at] = out[at]! ^ 1;
+      },
+    };
+    expect(firstWorkingBackend(garbling, () => web)).toBe(web);
     expect(firstWorkingBackend(web, () => node)).toBe(node); // asynchronous: not a sync candidate
   });
 
@@ -79,8 +92,15 @@ describe("crypto backends", () => {
       const key = await backend.deriveKey(secretA);
       const seen = new Set<string>();
       for (let i = 0; i < 1500; i++) {
-        const bytes = decodeBase64url(await seal(backend, key, new Uint8Array(0), ISSUED))!;
-        seen.add(encodeBase64url(bytes.subarray(5, 17)));
+        const payload = utf8.encode(`{"n":${i}}`);
+        const text = await seal(backend, key, payload, ISSUED);
+        seen.add(encodeBase64url(decodeBase64url(text)!.subarray(5, 17)));
+        // Every seal opens, on this backend and on the other one, before and after each pool refill.
+        for (const [, reader] of backends) {
+          expect(plain(await open(reader, [await reader.deriveKey(secretA)], text))).toMatchObject({
+            payload,
+          });
+        }
       }
       expect(seen.size).toBe(1500);
     }
