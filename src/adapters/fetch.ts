@@ -4,11 +4,11 @@
  * It imports no `node:` module; the mapping rules are docs/SPEC.md's, written out in docs/adapters.md.
  */
 import { z } from "zod";
+import { cancelBody } from "../core/cancel-body.js";
 import { HttpError } from "../core/http-error.js";
+import { parseOptions } from "../core/parse-options.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
-import { parseOptions } from "../session/parse-options.js";
-import { cancelBody } from "./cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
 import { hasValidPercentEncoding } from "./request-target.js";
 

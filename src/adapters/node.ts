@@ -17,9 +17,10 @@ import {
 } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { cancelBody } from "../core/cancel-body.js";
 import { HttpError } from "../core/http-error.js";
+import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
-import { cancelBody } from "./cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
 import { drainRequest, exceedsDrainBudget } from "./node/drain.js";
 import { toRequest } from "./node/request.js";
@@ -81,56 +82,39 @@ const isFunction = (value: unknown): boolean => typeof value === "function";
 const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
 
 const listenerShape = {
-  onError: z.custom<OnError>(isFunction).optional(),
-  trustProxy: z.boolean().optional(),
-  drainMaxBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  onError: z.custom<OnError>(isFunction, "must be a function (error, request) => void").optional(),
+  trustProxy: z.boolean({ error: "must be a boolean" }).optional(),
+  drainMaxBytes: z
+    .number({ error: "must be a non-negative integer (bytes)" })
+    .int({ error: "must be a non-negative integer (bytes)" })
+    .min(0, { error: "must be a non-negative integer (bytes)" })
+    .max(Number.MAX_SAFE_INTEGER, { error: "must be a non-negative integer (bytes)" })
+    .optional(),
   // setTimeout's ceiling: a larger delay would fire at once.
   drainTimeout: z
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31 - 1)
+    .number({ error: "must be an integer from 1 to 2147483647 (milliseconds)" })
+    .int({ error: "must be an integer from 1 to 2147483647 (milliseconds)" })
+    .min(1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" })
+    .max(2 ** 31 - 1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" })
     .optional(),
 };
 const listenerSchema = z.strictObject(listenerShape);
 const serveSchema = z.looseObject({
   ...listenerShape,
-  port: z.number().int().min(0).max(65535).optional(),
-  hostname: z.string().min(1).optional(),
-  https: z.custom<HttpsOptions>(isObject).optional(),
+  port: z
+    .number({ error: "must be an integer from 0 to 65535" })
+    .int({ error: "must be an integer from 0 to 65535" })
+    .min(0, { error: "must be an integer from 0 to 65535" })
+    .max(65535, { error: "must be an integer from 0 to 65535" })
+    .optional(),
+  hostname: z
+    .string({ error: "must be a non-empty string" })
+    .min(1, { error: "must be a non-empty string" })
+    .optional(),
+  https: z
+    .custom<HttpsOptions>(isObject, "must be an object of https.createServer options (key, cert, ...)")
+    .optional(),
 });
-
-const EXPECTED: Record<string, string> = {
-  onError: "a function (error, request) => void",
-  trustProxy: "a boolean",
-  drainMaxBytes: "a non-negative integer (bytes)",
-  drainTimeout: "an integer from 1 to 2147483647 (milliseconds)",
-  port: "an integer from 0 to 65535",
-  hostname: "a non-empty string",
-  https: "an object of https.createServer options (key, cert, ...)",
-};
-
-function parseOptions<S extends z.ZodType>(fn: string, schema: S, options: unknown): z.output<S> {
-  const parsed = schema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    throw new TypeError(`${fn}: unknown option ${JSON.stringify(issue.keys[0])}`);
-  }
-  const name = issue.path[0];
-  if (name === undefined) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  const value = (options as Record<PropertyKey, unknown>)[name as PropertyKey];
-  throw new TypeError(
-    `${fn}: option "${String(name)}" must be ${EXPECTED[String(name)] ?? "valid"}, got ${describe(value)}`,
-  );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return Array.isArray(value) ? "an array" : typeof value;
-}
 
 /**
  * Turns a ringlet handler into a Node request listener. Options are validated here, once; a bad one throws
@@ -143,7 +127,7 @@ function describe(value: unknown): string {
  */
 export function toNodeListener(handler: Handler, options: NodeListenerOptions = {}): NodeListener {
   if (typeof handler !== "function") {
-    throw new TypeError(`toNodeListener: handler must be a function, got ${describe(handler)}`);
+    throw new TypeError(`toNodeListener: handler must be a function, got ${typeof handler}`);
   }
   const parsed = parseOptions("toNodeListener", listenerSchema, options);
   const onError = parsed.onError ?? defaultOnError;

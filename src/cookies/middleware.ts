@@ -3,8 +3,8 @@
  * into `set-cookie` lines on the way out. The halves are exported for other composition styles.
  */
 import { z } from "zod";
+import { parseOptions } from "../core/parse-options.js";
 import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
-import { parseOptions } from "../session/parse-options.js";
 import { parseCookies } from "./parse.js";
 import { type CookieSpec, serializeCookie } from "./serialize.js";
 import { appendSetCookie } from "./set-cookie-header.js";

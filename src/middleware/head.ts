@@ -3,7 +3,7 @@
  * is dropped on the way out (a streamed body is cancelled, so the file or query behind it is released).
  */
 import { z } from "zod";
-import { cancelBody } from "../adapters/cancel-body.js";
+import { cancelBody } from "../core/cancel-body.js";
 import type { Handler, Request, Response, ResponseHeaders } from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */

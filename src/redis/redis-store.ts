@@ -8,9 +8,9 @@
 // `nodejs_compat`) all provide `createHash`. It hashes synchronously, unlike WebCrypto's `digest`.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { parseOptions } from "../core/parse-options.js";
 import { assertJsonRoundTrip } from "../session/json-check.js";
 import { isSessionKeyShape, newSessionKey } from "../session/keys.js";
-import { parseOptions } from "../session/parse-options.js";
 import type { SessionData, SessionStore, StoreReadContext } from "../session/store.js";
 import { type RedisClientLike, type RedisStringReply, redisClientKind, toRedisCommands } from "./client.js";
 

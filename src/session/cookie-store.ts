@@ -6,11 +6,11 @@
  */
 import { z } from "zod";
 import { decodeBase64url } from "../core/base64url.js";
+import { parseOptions } from "../core/parse-options.js";
 import type { Awaitable } from "../core/types.js";
 import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./crypto-backend.js";
 import { CookieTooLargeError } from "./errors.js";
 import { assertJsonRoundTrip } from "./json-check.js";
-import { parseOptions } from "./parse-options.js";
 import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 

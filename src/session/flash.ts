@@ -3,8 +3,8 @@
  * after a redirect). The flash lives in the session under `_flash`; it must run inside `wrapSession`.
  */
 import { z } from "zod";
+import { parseOptions } from "../core/parse-options.js";
 import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
-import { parseOptions } from "./parse-options.js";
 import type { SessionData } from "./store.js";
 import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
 

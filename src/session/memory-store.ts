@@ -4,8 +4,8 @@
  * (Redis, the cookie store) when several processes serve the same users.
  */
 import { z } from "zod";
+import { parseOptions } from "../core/parse-options.js";
 import { isSessionKeyShape, newSessionKey } from "./keys.js";
-import { parseOptions } from "./parse-options.js";
 import { readSnapshot, type Snapshot, snapshot } from "./snapshot.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 

@@ -7,10 +7,10 @@ import { z } from "zod";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
+import { parseOptions } from "../core/parse-options.js";
 import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
 import { CookieTooLargeError, SessionStoreError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
-import { parseOptions } from "./parse-options.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
 
 /**

@@ -7,9 +7,9 @@ import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { z } from "zod";
 import { HttpError } from "../core/http-error.js";
+import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { memoryStore } from "../session/memory-store.js";
-import { parseOptions } from "../session/parse-options.js";
 import { wrapSession } from "../session/wrap-session.js";
 
 /** A running server, as `start` returns it: its base URL (`http://host:port`) and how to stop it. */

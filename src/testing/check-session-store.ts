@@ -5,9 +5,9 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
+import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, isThenable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
-import { parseOptions } from "../session/parse-options.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "../session/store.js";
 import { sessionData } from "./arbitraries.js";
 

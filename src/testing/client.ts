@@ -5,11 +5,11 @@
  */
 import { Cookie, CookieJar, MemoryCookieStore } from "tough-cookie";
 import { z } from "zod";
-import { cancelBody } from "../adapters/cancel-body.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "../adapters/error-response.js";
 import { toFetchResponse } from "../adapters/fetch.js";
+import { cancelBody } from "../core/cancel-body.js";
+import { parseOptions } from "../core/parse-options.js";
 import type { Awaitable, Request, Response } from "../core/types.js";
-import { parseOptions } from "../session/parse-options.js";
 import { type MockRequestOptions, mockRequest } from "./mock-request.js";
 
 /** Options of `createClient`. */

@@ -4,9 +4,9 @@
  */
 import { z } from "zod";
 import { encodeCookieValue } from "../cookies/serialize.js";
+import { parseOptions } from "../core/parse-options.js";
 import { isValidHeaderName, isValidHeaderValue } from "../core/response-check.js";
 import type { Request } from "../core/types.js";
-import { parseOptions } from "../session/parse-options.js";
 
 /** A scalar in a query or form object: numbers and booleans are written with `String()`. */
 export type FieldValue = string | number | boolean;

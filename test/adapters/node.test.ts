@@ -25,22 +25,25 @@ function listen(node: Server): Promise<number> {
 describe("options", () => {
   it("are validated once, when the listener is built, naming the bad option", () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ trustProxy: "yes" }, /^toNodeListener: option "trustProxy" must be a boolean, got "yes"$/],
-      [{ onError: "log" }, /option "onError" must be a function/],
-      [{ drainMaxBytes: -1 }, /option "drainMaxBytes" must be a non-negative integer \(bytes\), got -1/],
-      [{ drainMaxBytes: 1.5 }, /option "drainMaxBytes"/],
+      [{ trustProxy: "yes" }, /^toNodeListener: option "trustProxy": must be a boolean \(got a string\)$/],
+      [{ onError: "log" }, /option "onError": must be a function/],
+      [{ drainMaxBytes: -1 }, /option "drainMaxBytes": must be a non-negative integer \(bytes\) \(got -1\)/],
+      [
+        { drainMaxBytes: 1.5 },
+        /option "drainMaxBytes": must be a non-negative integer \(bytes\) \(got 1\.5\)/,
+      ],
       [
         { drainTimeout: 0 },
-        /option "drainTimeout" must be an integer from 1 to 2147483647 \(milliseconds\), got 0/,
+        /option "drainTimeout": must be an integer from 1 to 2147483647 \(milliseconds\) \(got 0\)/,
       ],
-      [{ drainTimeout: 2 ** 31 }, /option "drainTimeout"/],
+      [{ drainTimeout: 2 ** 31 }, /option "drainTimeout": must be an integer from 1 to 2147483647/],
       [{ trustproxy: true }, /^toNodeListener: unknown option "trustproxy"$/],
       [null, /^toNodeListener: options must be an object, got null$/],
     ];
     for (const [options, message] of cases) {
       expect(() => toNodeListener(ok, options as never)).toThrow(message);
     }
-    expect(() => toNodeListener("nope" as never)).toThrow(/handler must be a function, got "nope"/);
+    expect(() => toNodeListener("nope" as never)).toThrow(/handler must be a function, got string/);
   });
 
   it("are read only at construction", async () => {
@@ -66,11 +69,13 @@ describe("options", () => {
 
   it("of serve() are checked too, and the rest is handed to Node's server", async () => {
     await expect(serve(ok, { port: 70000 })).rejects.toThrow(
-      /^serve: option "port" must be an integer from 0 to 65535/,
+      /^serve: option "port": must be an integer from 0 to 65535 \(got 70000\)/,
     );
-    await expect(serve(ok, { hostname: "" })).rejects.toThrow(/option "hostname" must be a non-empty string/);
+    await expect(serve(ok, { hostname: "" })).rejects.toThrow(
+      /option "hostname": must be a non-empty string \(got an empty string\)/,
+    );
     await expect(serve(ok, { https: "cert.pem" as never })).rejects.toThrow(
-      /option "https" must be an object/,
+      /option "https": must be an object/,
     );
     await expect(serve(ok, { port: 0, drainTimeout: -5 })).rejects.toThrow(/option "drainTimeout"/);
     const small = await serve(ok, { port: 0, maxHeaderSize: 1024, onError: () => {} });

@@ -5,9 +5,9 @@
  */
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeader, ServerResponse } from "node:http";
+import { cancelBody, isNodeReadable } from "../../core/cancel-body.js";
 import { responseProblem } from "../../core/response-check.js";
 import type { Request, Response, ResponseHeaders } from "../../core/types.js";
-import { cancelBody, isNodeReadable } from "../cancel-body.js";
 import { type OnError, reportError } from "../error-response.js";
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Stopping a response body that will not be sent (HEAD, 204, 304, an invalid response, a client that left),
- * shared by the adapters so files, cursors and timers behind a body are always released. No `node:` imports.
+ * shared by the adapters, wrapHead and the test client, so files, cursors and timers behind a body are always
+ * released. No `node:` imports.
  */
-import type { NodeReadableLike } from "../core/types.js";
+import type { NodeReadableLike } from "./types.js";
 
 /**
  * True for a Node `stream.Readable` (by shape: `pipe`, `destroy` and async iteration), which is stopped with

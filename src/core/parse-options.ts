@@ -1,6 +1,6 @@
 /**
- * Options of session middleware and stores are validated once, when they are built, with a zod schema; a bad
- * option throws at start-up with a message naming it and what was expected (never per request).
+ * Options of every middleware, store and adapter are validated once, when they are built, with a zod schema;
+ * a bad option throws at start-up with a message naming it and what was expected (never per request).
  */
 import type { z } from "zod";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseOptions } from "../../src/session/parse-options.js";
+import { parseOptions } from "../../src/core/parse-options.js";
 
 const schema = z.strictObject({
   name: z.string().optional(),

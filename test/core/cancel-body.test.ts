@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
-import { cancelBody, isNodeReadable } from "../../src/adapters/cancel-body.js";
+import { cancelBody, isNodeReadable } from "../../src/core/cancel-body.js";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
