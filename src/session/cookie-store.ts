@@ -12,6 +12,7 @@ import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./cry
 import { CookieTooLargeError } from "./errors.js";
 import { assertJsonRoundTrip } from "./json-check.js";
 import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
+import { type CachedSeal, SealCache } from "./seal-cache.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
 /** Options of `cookieStore`. */
@@ -180,21 +181,11 @@ export function cookieStore<Data extends SessionData = SessionData>(
   const scratch = new Uint8Array(MAX_PAYLOAD_BYTES);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const cacheSize = parsed.cacheSize ?? DEFAULT_COOKIE_STORE_CACHE_SIZE;
-  // Seals this process wrote or verified, oldest first. The browser sends back the seal it was last
-  // given, so a read is usually answered here without a decryption. Holding a verified seal's contents
-  // is safe: the same text always decrypts to the same bytes (decoding is canonical).
-  const recent = new Map<string, CachedSeal>();
-  // Insertion order as a ring of keys: cheaper than asking the Map for its oldest key on every write.
-  const order: (string | undefined)[] = [];
-  let next = 0;
-  const remember = (sealed: string, entry: CachedSeal) => {
-    if (cacheSize === 0) return;
-    const oldest = order[next];
-    if (oldest !== undefined) recent.delete(oldest);
-    order[next] = sealed;
-    next = next + 1 === cacheSize ? 0 : next + 1;
-    recent.set(sealed, entry);
-  };
+  // Seals this process wrote or verified. The browser sends back the seal it was last given, so a read is
+  // usually answered here without a decryption. Holding a verified seal's contents is safe: the same text
+  // always decrypts to the same bytes (decoding is canonical).
+  const recent = new SealCache(cacheSize);
+  const remember = (sealed: string, entry: CachedSeal) => recent.remember(sealed, entry);
 
   // What a seal that opened means for this store: expiry, then the JSON inside.
   const accept = (
@@ -205,7 +196,7 @@ export function cookieStore<Data extends SessionData = SessionData>(
     // Valid while now < issuedAt + maxAge (issuedAt is whole seconds, rounded down).
     const age = now() / 1000 - issuedAt;
     if (age >= maxAge || -age > COOKIE_STORE_CLOCK_SKEW) {
-      recent.delete(sealed);
+      recent.forget(sealed);
       return reject(
         context,
         age >= maxAge
@@ -248,8 +239,13 @@ export function cookieStore<Data extends SessionData = SessionData>(
       ? result.then((r) => opened(sealed, r, context))
       : opened(sealed, result, context);
   };
-  const sealWith = (key: DerivedKey, payload: Uint8Array, entry: CachedSeal): Awaitable<string> => {
-    const sealed = seal(backend, key, payload, entry.issuedAt);
+  const sealWith = (
+    key: DerivedKey,
+    payload: Uint8Array,
+    length: number,
+    entry: CachedSeal,
+  ): Awaitable<string> => {
+    const sealed = seal(backend, key, payload, entry.issuedAt, length);
     if (sealed instanceof Promise) {
       return sealed.then((text) => {
         remember(text, entry);
@@ -283,14 +279,13 @@ export function cookieStore<Data extends SessionData = SessionData>(
       if (read < json.length) {
         throw new CookieTooLargeError("(sealed session)", sealedLength(encoder.encode(json).length) + 2);
       }
-      const payload = scratch.subarray(0, written);
       const entry = { issuedAt: Math.floor(now() / 1000), json };
       // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
       if (keys instanceof Promise) {
-        const copy = payload.slice(); // the scratch buffer is reused by the next write meanwhile
-        return keys.then((all) => sealWith(all[0]!, copy, entry));
+        const copy = scratch.slice(0, written); // the scratch buffer is reused by the next write meanwhile
+        return keys.then((all) => sealWith(all[0]!, copy, written, entry));
       }
-      return sealWith(keys[0]!, payload, entry);
+      return sealWith(keys[0]!, scratch, written, entry);
     },
 
     deleteSession(): void {
@@ -298,12 +293,6 @@ export function cookieStore<Data extends SessionData = SessionData>(
       // the seal stays valid until maxAge (docs/security.md).
     },
   };
-}
-
-/** A verified seal's contents: when it was written and its JSON text. */
-interface CachedSeal {
-  readonly issuedAt: number;
-  readonly json: string;
 }
 
 function reject(context: StoreReadContext | undefined, reason: string): undefined {

@@ -21,22 +21,23 @@ export interface DerivedKey {
  */
 export interface CryptoBackend {
   readonly name: "node" | "webcrypto";
+  /** True when `deriveKey`, `encrypt` and `decrypt` return plain values, never Promises. */
+  readonly synchronous: boolean;
   /** Derive the AES key and key id from a secret of 32+ bytes (HKDF-SHA-256, RFC 5869). */
   deriveKey(secret: Uint8Array): Awaitable<DerivedKey>;
   /**
-   * AES-256-GCM under a fresh random nonce: writes the nonce (`NONCE_BYTES` never-used random bytes) into
-   * `out` at `nonceAt`, then the ciphertext followed by the 16-byte tag from `at`. `aad` and `plaintext` may
-   * be views into `out` (`plaintext` at `at` itself): they are read before what overlaps them is written.
-   * The nonce's place must not overlap `plaintext`. The nonce is written before this returns, also when the
-   * result is a Promise.
+   * AES-256-GCM in place, under a fresh random nonce: the associated data is `buf[0, aadEnd)`, the nonce
+   * (`NONCE_BYTES` never-used random bytes) is written at `nonceAt`, and the plaintext `buf[at, at + length)`
+   * is replaced by its ciphertext, followed by the 16-byte tag. The nonce must not overlap the other two
+   * ranges. On an asynchronous backend `buf` must not change until the Promise settles.
    */
   encrypt(
     key: DerivedKey,
-    aad: Uint8Array,
-    plaintext: Uint8Array,
-    out: Uint8Array,
+    buf: Uint8Array,
+    aadEnd: number,
     nonceAt: number,
     at: number,
+    length: number,
   ): Awaitable<void>;
   /** AES-256-GCM: returns the plaintext, or `undefined` when the tag does not verify. */
   decrypt(
@@ -45,8 +46,11 @@ export interface CryptoBackend {
     aad: Uint8Array,
     sealed: Uint8Array,
   ): Awaitable<Uint8Array | undefined>;
-  /** Unpadded base64url (RFC 4648 §5); `Buffer`'s native encoder on Node, about three times faster. */
-  encodeBase64url(bytes: Uint8Array): string;
+  /**
+   * The first `length` bytes as unpadded base64url (RFC 4648 §5); `Buffer`'s native encoder on Node, about
+   * three times faster.
+   */
+  encodeBase64url(bytes: Uint8Array, length: number): string;
 }
 
 export const NONCE_BYTES = 12;
@@ -99,8 +103,13 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
   if (!crypto?.createCipheriv || !crypto.hkdfSync || !crypto.randomFillSync || !NodeBuffer) return undefined;
   const { createCipheriv, hkdfSync, randomFillSync } = crypto;
   const primitives = { createCipheriv, randomFillSync } as NodeGcmCrypto;
+  // Buffer's encoder reads through a Buffer view; the seal's scratch buffer is the same object every time,
+  // so its view is made once.
+  let lastBytes: Uint8Array | undefined;
+  let lastView: InstanceType<typeof NodeBuffer> | undefined;
   return {
     name: "node",
+    synchronous: true,
     deriveKey(secret) {
       const raw = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_KEY, 32));
       const id = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_ID, KEY_ID_BYTES));
@@ -108,14 +117,19 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
       raw.fill(0); // OpenSSL holds the key schedule; no second copy stays in the JavaScript heap
       return { key, id };
     },
-    encrypt(key, aad, plaintext, out, nonceAt, at) {
-      gcmSeal(primitives, key.key as NodeGcmKey, aad, plaintext, out, nonceAt, at);
+    encrypt(key, buf, aadEnd, nonceAt, at, length) {
+      gcmSeal(primitives, key.key as NodeGcmKey, buf, 0, aadEnd, nonceAt, at, length);
     },
     decrypt(key, nonce, aad, sealed) {
       return gcmOpen(key.key as NodeGcmKey, nonce, aad, sealed);
     },
-    encodeBase64url: (bytes) =>
-      NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url"),
+    encodeBase64url(bytes, length) {
+      if (bytes !== lastBytes || lastView === undefined) {
+        lastView = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        lastBytes = bytes;
+      }
+      return lastView.toString("base64url", 0, length);
+    },
   };
 }
 
@@ -131,6 +145,7 @@ export function webCryptoBackend(): CryptoBackend {
   const nextNonce = noncePool((bytes) => globalThis.crypto.getRandomValues(bytes));
   return {
     name: "webcrypto",
+    synchronous: false,
     async deriveKey(secret) {
       const ikm = await subtle.importKey("raw", secret as BufferSource, "HKDF", false, ["deriveBits"]);
       const hkdf = (info: Uint8Array, bytes: number) =>
@@ -143,15 +158,20 @@ export function webCryptoBackend(): CryptoBackend {
       const key = await subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
       return { key, id: new Uint8Array(id) };
     },
-    async encrypt(key, aad, plaintext, out, nonceAt, at) {
+    async encrypt(key, buf, aadEnd, nonceAt, at, length) {
       const nonce = new Uint8Array(NONCE_BYTES);
       nextNonce(nonce, 0);
       // WebCrypto copies its inputs when it is called (WebCrypto §14.3.1), before the nonce or the result
-      // lands in `out`, so views into `out` are safe.
+      // lands in `buf`, so views into `buf` are safe.
+      const aad = buf.subarray(0, aadEnd);
       const params = { name: "AES-GCM", iv: nonce as BufferSource, additionalData: aad as BufferSource };
-      const sealed = subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource);
-      out.set(nonce, nonceAt);
-      out.set(new Uint8Array(await sealed), at);
+      const sealed = subtle.encrypt(
+        params,
+        key.key as CryptoKey,
+        buf.subarray(at, at + length) as BufferSource,
+      );
+      buf.set(nonce, nonceAt);
+      buf.set(new Uint8Array(await sealed), at);
     },
     async decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
@@ -190,6 +210,7 @@ export function firstWorkingBackend(
 ): CryptoBackend {
   if (candidate === undefined) return fallback();
   try {
+    if (!candidate.synchronous) return fallback();
     const key = candidate.deriveKey(new Uint8Array(32));
     if (key instanceof Promise) return fallback();
     const { nonce, aad, plaintext, sealed } = KNOWN_ANSWER;
@@ -198,9 +219,15 @@ export function firstWorkingBackend(
     const flipped = sealed.slice();
     flipped[3]! ^= 0x10;
     if (candidate.decrypt(key, nonce, aad, flipped) !== undefined) return fallback();
-    const out = new Uint8Array(NONCE_BYTES + plaintext.length + TAG_BYTES);
-    if (candidate.encrypt(key, aad, plaintext, out, 0, NONCE_BYTES) instanceof Promise) return fallback();
-    const again = candidate.decrypt(key, out.subarray(0, NONCE_BYTES), aad, out.subarray(NONCE_BYTES));
+    // [aad | nonce | plaintext → ciphertext | tag], as the seal lays it out.
+    const at = aad.length + NONCE_BYTES;
+    const out = new Uint8Array(at + plaintext.length + TAG_BYTES);
+    out.set(aad);
+    out.set(plaintext, at);
+    if (candidate.encrypt(key, out, aad.length, aad.length, at, plaintext.length) instanceof Promise) {
+      return fallback();
+    }
+    const again = candidate.decrypt(key, out.subarray(aad.length, at), aad, out.subarray(at));
     if (!(again instanceof Uint8Array) || !equalBytes(again, plaintext)) return fallback();
     return candidate;
   } catch {

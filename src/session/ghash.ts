@@ -65,22 +65,25 @@ export interface GhashPrefix {
  */
 export function ghashPrefix(key: GhashKey, aad: Uint8Array): GhashPrefix {
   const y = new Int32Array(4);
-  absorb(key, y, aad);
+  absorb(key, y, aad, 0, aad.length);
   // A copy, even of a Node Buffer (whose slice() is a view): the prefix must not change with the caller's bytes.
   return { key, aad: new Uint8Array(aad), y };
 }
 
 /**
- * GHASH_H(A ‖ 0* ‖ C ‖ 0* ‖ [len(A)]64 ‖ [len(C)]64) with A from `prefix` and C = `ciphertext`, XORed with
- * the 16 bytes of `mask` at `maskAt` (GCM's E_K(J0)) and written to `out` at `outAt`: the GCM authentication
- * tag (NIST SP 800-38D §7.1, steps 5 and 6).
+ * GHASH_H(A ‖ 0* ‖ C ‖ 0* ‖ [len(A)]64 ‖ [len(C)]64) with A from `prefix` and C the bytes of `data` from
+ * `start` to `end`, XORed with the 16 bytes of `mask` at `maskAt` (GCM's E_K(J0)) and written to `out` at
+ * `outAt`: the GCM authentication tag (NIST SP 800-38D §7.1, steps 5 and 6). Ranges rather than views: a
+ * `subarray` costs more than hashing a short message.
  *
  * @example
- * ghashTag(prefix, ciphertext, encryptedJ0, 0, tag, 0);
+ * ghashTag(prefix, sealed, 0, sealed.length - 16, encryptedJ0, 0, tag, 0);
  */
 export function ghashTag(
   prefix: GhashPrefix,
-  ciphertext: Uint8Array,
+  data: Uint8Array,
+  start: number,
+  end: number,
   mask: Uint8Array,
   maskAt: number,
   out: Uint8Array,
@@ -89,11 +92,11 @@ export function ghashTag(
   const { key } = prefix;
   const y = state;
   y.set(prefix.y);
-  absorb(key, y, ciphertext);
+  absorb(key, y, data, start, end);
   // The lengths in bits, as two 64-bit big-endian numbers; the high words are exact below 2^32 bytes, far
   // above what node-gcm.ts accepts.
   const aadLength = prefix.aad.length;
-  const length = ciphertext.length;
+  const length = end - start;
   multiply(key, y, length << 3, length >>> 29, aadLength << 3, aadLength >>> 29);
   // y[3] holds the block's first four bytes (the most significant word).
   for (let w = 0; w < 4; w++) {
@@ -110,10 +113,10 @@ export function ghashTag(
 // The running value Y, least significant word first. Reused: ghashTag never yields or re-enters.
 const state = new Int32Array(4);
 
-function absorb(key: GhashKey, y: Int32Array, data: Uint8Array): void {
-  const n = data.length;
-  const full = n - (n % 16);
-  for (let i = 0; i < full; i += 16) {
+function absorb(key: GhashKey, y: Int32Array, data: Uint8Array, start: number, end: number): void {
+  const n = end;
+  const full = end - ((end - start) % 16);
+  for (let i = start; i < full; i += 16) {
     multiply(key, y, word(data, i + 12), word(data, i + 8), word(data, i + 4), word(data, i));
   }
   if (full < n) {

@@ -69,45 +69,52 @@ export function nodeGcmKey(crypto: NodeGcmCrypto, key: Uint8Array): NodeGcmKey {
 }
 
 /**
- * Encrypts `plaintext` under a fresh random nonce: writes the nonce into `out` at `nonceAt`, the ciphertext
- * from `at` and the 16-byte tag right after it. `plaintext` may be a view into `out` starting at `at` (it is
- * read byte by byte before each byte is written); the nonce's place must not overlap it.
+ * Encrypts in place, under a fresh random nonce: the associated data is `buf[aadStart, aadEnd)`, the plaintext
+ * `buf[at, at + length)`, which becomes the ciphertext, followed by the 16-byte tag; the nonce is written at
+ * `nonceAt`. The nonce's 12 bytes must not overlap the other ranges. Offsets rather than views: a seal is a
+ * few hundred nanoseconds of work, and every `subarray` costs about a hundred.
  *
  * @example
- * gcmSeal(crypto, key, aad, plaintext, out, 5, 17);
+ * // [aad (5) | nonce (12) | plaintext (n) | tag (16)]
+ * gcmSeal(crypto, key, buf, 0, 5, 5, 17, n);
  */
 export function gcmSeal(
   crypto: NodeGcmCrypto,
   key: NodeGcmKey,
-  aad: Uint8Array,
-  plaintext: Uint8Array,
-  out: Uint8Array,
+  buf: Uint8Array,
+  aadStart: number,
+  aadEnd: number,
   nonceAt: number,
   at: number,
+  length: number,
 ): void {
-  if (plaintext.length > MAX_BYTES) {
-    throw new RangeError(`gcmSeal: at most ${MAX_BYTES} bytes of plaintext, got ${plaintext.length}`);
+  if (length > MAX_BYTES) {
+    throw new RangeError(`gcmSeal: at most ${MAX_BYTES} bytes of plaintext, got ${length}`);
   }
-  // Read before anything is written, in case `aad` is a view into `out`.
-  const prefix = prefixFor(key, aad);
+  const prefix = prefixFor(key, buf, aadStart, aadEnd);
   if (key.next === POOL_NONCES) refill(crypto, key);
   const index = key.next++;
-  const nonce = key.nonces.subarray(index * NONCE, index * NONCE + NONCE);
-  out.set(nonce, nonceAt);
+  const nonces = key.nonces;
+  const nonceFrom = index * NONCE;
+  for (let i = 0; i < NONCE; i++) buf[nonceAt + i] = nonces[nonceFrom + i]!;
   const stream = key.stream;
   const base = index * POOL_STRIDE;
-  const n = plaintext.length;
   // Counter 1 (J0) masks the tag; the plaintext's keystream starts at counter 2 (§7.1, steps 2 to 4).
-  const pooled = Math.min(n, POOL_STRIDE - BLOCK);
-  for (let i = 0; i < pooled; i++) out[at + i] = plaintext[i]! ^ stream[base + BLOCK + i]!;
-  if (n > pooled) {
-    const more = keystream(key, nonce, POOL_BLOCKS + 1, Math.ceil((n - pooled) / BLOCK));
-    for (let i = pooled; i < n; i++) out[at + i] = plaintext[i]! ^ more[i - pooled]!;
+  const pooled = Math.min(length, POOL_STRIDE - BLOCK);
+  for (let i = 0; i < pooled; i++) buf[at + i] = buf[at + i]! ^ stream[base + BLOCK + i]!;
+  if (length > pooled) {
+    const more = keystream(
+      key,
+      buf.subarray(nonceAt, nonceAt + NONCE),
+      POOL_BLOCKS + 1,
+      Math.ceil((length - pooled) / BLOCK),
+    );
+    for (let i = pooled; i < length; i++) buf[at + i] = buf[at + i]! ^ more[i - pooled]!;
   }
-  ghashTag(prefix, out.subarray(at, at + n), stream, base, out, at + n);
+  ghashTag(prefix, buf, at, at + length, stream, base, buf, at + length);
   // Each nonce and its keystream serve one message: wipe them so no later call can use them again.
   stream.fill(0, base, base + POOL_STRIDE);
-  nonce.fill(0);
+  nonces.fill(0, nonceFrom, nonceFrom + NONCE);
 }
 
 /**
@@ -126,14 +133,13 @@ export function gcmOpen(
   if (nonce.length !== NONCE || sealed.length < TAG || sealed.length - TAG > MAX_BYTES) return undefined;
   const n = sealed.length - TAG;
   const stream = keystream(key, nonce, 1, 1 + Math.ceil(n / BLOCK));
-  const ciphertext = sealed.subarray(0, n);
-  ghashTag(prefixFor(key, aad), ciphertext, stream, 0, expected, 0);
+  ghashTag(prefixFor(key, aad, 0, aad.length), sealed, 0, n, stream, 0, expected, 0);
   // Constant time: the whole tag is compared whatever the first difference (§7.2, step 8).
   let difference = 0;
   for (let i = 0; i < TAG; i++) difference |= expected[i]! ^ sealed[n + i]!;
   if (difference !== 0) return undefined;
   const plaintext = new Uint8Array(n);
-  for (let i = 0; i < n; i++) plaintext[i] = ciphertext[i]! ^ stream[BLOCK + i]!;
+  for (let i = 0; i < n; i++) plaintext[i] = sealed[i]! ^ stream[BLOCK + i]!;
   return plaintext;
 }
 
@@ -170,15 +176,15 @@ function keystream(key: NodeGcmKey, nonce: Uint8Array, first: number, count: num
   return key.ecb.update(counters);
 }
 
-function prefixFor(key: NodeGcmKey, aad: Uint8Array): GhashPrefix {
+function prefixFor(key: NodeGcmKey, bytes: Uint8Array, start: number, end: number): GhashPrefix {
   const prefix = key.prefix;
-  if (prefix !== undefined && sameBytes(prefix.aad, aad)) return prefix;
-  key.prefix = ghashPrefix(key.hash, aad);
+  if (prefix !== undefined && sameBytes(prefix.aad, bytes, start, end)) return prefix;
+  key.prefix = ghashPrefix(key.hash, bytes.subarray(start, end));
   return key.prefix;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
   return true;
 }

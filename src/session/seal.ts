@@ -43,9 +43,14 @@ export interface RejectedSeal {
   readonly rejected: string;
 }
 
+// Synchronous backends seal into this buffer: the text is made from it before `seal` returns, so one buffer
+// serves every seal (a fresh small typed array, and the ArrayBuffer Node's encoder then needs, cost more than
+// the encryption).
+const SCRATCH = new Uint8Array(SEAL_OVERHEAD_BYTES + 4096);
+
 /**
- * Seal `payload` under `key`, stamped with `issuedAt` (whole seconds since the epoch, up to 2^32 - 1:
- * the year 2106). A fresh nonce is drawn for every call.
+ * Seal the first `length` bytes of `payload` (by default all) under `key`, stamped with `issuedAt` (whole
+ * seconds since the epoch, up to 2^32 - 1: the year 2106). A fresh nonce is drawn for every call.
  *
  * @example
  * const text = seal(backend, key, new TextEncoder().encode('{"count":1}'), Math.floor(Date.now() / 1000));
@@ -55,23 +60,26 @@ export function seal(
   key: DerivedKey,
   payload: Uint8Array,
   issuedAt: number,
+  length = payload.length,
 ): Awaitable<string> {
-  const out = new Uint8Array(SEAL_OVERHEAD_BYTES + payload.length);
+  const total = SEAL_OVERHEAD_BYTES + length;
+  const out = backend.synchronous && total <= SCRATCH.length ? SCRATCH : new Uint8Array(total);
   out[0] = SEAL_VERSION;
-  out.set(key.id, 1);
-  // The plaintext is laid out where its ciphertext goes, so one buffer serves the whole seal: both backends
-  // read their input before they write (`encrypt`'s contract).
+  const id = key.id;
+  for (let i = 0; i < KEY_ID_BYTES; i++) out[1 + i] = id[i]!;
+  // The plaintext is laid out where its ciphertext goes; the backend encrypts it in place and writes the
+  // nonce between the key id and the body.
   out[BODY_AT] = issuedAt >>> 24;
   out[BODY_AT + 1] = issuedAt >>> 16;
   out[BODY_AT + 2] = issuedAt >>> 8;
   out[BODY_AT + 3] = issuedAt;
-  out.set(payload, BODY_AT + ISSUED_AT_BYTES);
-  const plaintext = out.subarray(BODY_AT, BODY_AT + ISSUED_AT_BYTES + payload.length);
-  // The backend writes a fresh nonce between the key id and the body.
-  const done = backend.encrypt(key, out.subarray(0, AAD_BYTES), plaintext, out, AAD_BYTES, BODY_AT);
+  const from = BODY_AT + ISSUED_AT_BYTES;
+  if (length === payload.length) out.set(payload, from);
+  else for (let i = 0; i < length; i++) out[from + i] = payload[i]!;
+  const done = backend.encrypt(key, out, AAD_BYTES, AAD_BYTES, BODY_AT, ISSUED_AT_BYTES + length);
   return done instanceof Promise
-    ? done.then(() => backend.encodeBase64url(out))
-    : backend.encodeBase64url(out);
+    ? done.then(() => backend.encodeBase64url(out, total))
+    : backend.encodeBase64url(out, total);
 }
 
 /**

@@ -17,7 +17,7 @@ function subkeys(key: Uint8Array, nonce: Uint8Array) {
 function tagOf(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   const { h, ej0 } = subkeys(key, nonce);
   const tag = new Uint8Array(16);
-  ghashTag(ghashPrefix(ghashKey(h), aad), ciphertext, ej0, 0, tag, 0);
+  ghashTag(ghashPrefix(ghashKey(h), aad), ciphertext, 0, ciphertext.length, ej0, 0, tag, 0);
   return tag;
 }
 
@@ -64,15 +64,16 @@ describe("ghash", () => {
     );
   });
 
-  it("writes at the offsets it is given and reads the mask from its offset", () => {
+  it("hashes the range it is given, writes at the offset it is given and reads the mask from its offset", () => {
     const key = new Uint8Array(32).fill(7);
     const nonce = new Uint8Array(12).fill(3);
     const { h, ej0 } = subkeys(key, nonce);
-    const expected = tagOf(key, nonce, new Uint8Array([1]), new Uint8Array([2, 3]));
+    const ciphertext = new Uint8Array(35).map((_, i) => i * 11);
+    const expected = tagOf(key, nonce, new Uint8Array([1]), ciphertext.subarray(4, 31));
     const mask = new Uint8Array(40);
     mask.set(ej0, 9);
     const out = new Uint8Array(40).fill(0xaa);
-    ghashTag(ghashPrefix(ghashKey(h), new Uint8Array([1])), new Uint8Array([2, 3]), mask, 9, out, 20);
+    ghashTag(ghashPrefix(ghashKey(h), new Uint8Array([1])), ciphertext, 4, 31, mask, 9, out, 20);
     expect(out.subarray(20, 36)).toEqual(expected);
     expect([...out.subarray(0, 20), ...out.subarray(36)].every((b) => b === 0xaa)).toBe(true);
   });
