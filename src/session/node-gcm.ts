@@ -20,9 +20,14 @@ const BLOCK = 16;
 const TAG = 16;
 /** Nonces prepared per refill of a key's pool. */
 const POOL_NONCES = 256;
-/** Blocks of keystream prepared per nonce: E_K(J0) for the tag, then the first 7 blocks of plaintext. */
-const POOL_BLOCKS = 8;
-const POOL_STRIDE = POOL_BLOCKS * BLOCK;
+/**
+ * Blocks of keystream prepared per nonce: E_K(J0) for the tag, then the first blocks of plaintext. A refill
+ * prepares as many as the widest seal since the previous refill needed, within these bounds, so the AES work
+ * done ahead matches the sessions this process actually writes; a wider seal gets the rest on the spot.
+ */
+const FIRST_POOL_BLOCKS = 8;
+const MIN_POOL_BLOCKS = 2;
+const MAX_POOL_BLOCKS = 16;
 /**
  * The longest plaintext handled: far beyond any cookie, and well inside GCM's limits (2^36 - 32 bytes, after
  * which the 32-bit counter would come back to J0) and those of the 32-bit lengths in ghash.ts.
@@ -40,9 +45,12 @@ export interface NodeGcmKey {
   prefix: GhashPrefix | undefined;
   /** `POOL_NONCES` random nonces; the one at `next` is the next to be used. */
   readonly nonces: Uint8Array;
-  /** For each nonce, `POOL_BLOCKS` blocks of AES_K(nonce ‖ counter), counters 1, 2, ... */
+  /** For each nonce, `stride` bytes of AES_K(nonce ‖ counter), counters 1, 2, ... */
   stream: Uint8Array;
+  stride: number;
   next: number;
+  /** The most blocks (J0 included) a seal has needed since the last refill. */
+  widest: number;
 }
 
 /**
@@ -64,7 +72,9 @@ export function nodeGcmKey(crypto: NodeGcmCrypto, key: Uint8Array): NodeGcmKey {
     prefix: undefined,
     nonces: new Uint8Array(POOL_NONCES * NONCE),
     stream: new Uint8Array(0),
+    stride: 0,
     next: POOL_NONCES,
+    widest: FIRST_POOL_BLOCKS,
   };
 }
 
@@ -98,22 +108,25 @@ export function gcmSeal(
   const nonceFrom = index * NONCE;
   for (let i = 0; i < NONCE; i++) buf[nonceAt + i] = nonces[nonceFrom + i]!;
   const stream = key.stream;
-  const base = index * POOL_STRIDE;
+  const stride = key.stride;
+  const base = index * stride;
+  const blocks = 1 + Math.ceil(length / BLOCK);
+  if (blocks > key.widest) key.widest = blocks;
   // Counter 1 (J0) masks the tag; the plaintext's keystream starts at counter 2 (§7.1, steps 2 to 4).
-  const pooled = Math.min(length, POOL_STRIDE - BLOCK);
+  const pooled = Math.min(length, stride - BLOCK);
   for (let i = 0; i < pooled; i++) buf[at + i] = buf[at + i]! ^ stream[base + BLOCK + i]!;
   if (length > pooled) {
     const more = keystream(
       key,
       buf.subarray(nonceAt, nonceAt + NONCE),
-      POOL_BLOCKS + 1,
+      stride / BLOCK + 1,
       Math.ceil((length - pooled) / BLOCK),
     );
     for (let i = pooled; i < length; i++) buf[at + i] = buf[at + i]! ^ more[i - pooled]!;
   }
   ghashTag(prefix, buf, at, at + length, stream, base, buf, at + length);
   // Each nonce and its keystream serve one message: wipe them so no later call can use them again.
-  stream.fill(0, base, base + POOL_STRIDE);
+  stream.fill(0, base, base + stride);
   nonces.fill(0, nonceFrom, nonceFrom + NONCE);
 }
 
@@ -145,20 +158,24 @@ export function gcmOpen(
 
 const expected = new Uint8Array(TAG);
 
-/** Fresh nonces from the CSPRNG, and the first `POOL_BLOCKS` blocks of keystream of each in one AES call. */
+/** Fresh nonces from the CSPRNG, and the first blocks of keystream of each, in one AES call. */
 function refill(crypto: NodeGcmCrypto, key: NodeGcmKey): void {
+  const blocks = Math.min(MAX_POOL_BLOCKS, Math.max(MIN_POOL_BLOCKS, key.widest));
+  const stride = blocks * BLOCK;
   crypto.randomFillSync(key.nonces);
   const nonces = key.nonces;
-  const counters = new Uint8Array(POOL_NONCES * POOL_STRIDE);
+  const counters = new Uint8Array(POOL_NONCES * stride);
   for (let i = 0; i < POOL_NONCES; i++) {
-    for (let b = 0; b < POOL_BLOCKS; b++) {
-      const at = i * POOL_STRIDE + b * BLOCK;
+    for (let b = 0; b < blocks; b++) {
+      const at = i * stride + b * BLOCK;
       for (let j = 0; j < NONCE; j++) counters[at + j] = nonces[i * NONCE + j]!;
       counters[at + 15] = b + 1; // inc32 of J0 = nonce ‖ 0^31 ‖ 1 (§7.1, step 2); b + 1 < 256
     }
   }
   key.stream = key.ecb.update(counters);
+  key.stride = stride;
   key.next = 0;
+  key.widest = 0;
 }
 
 /** AES_K(nonce ‖ c) for `count` counters c from `first`: the keystream of one message from that counter on. */

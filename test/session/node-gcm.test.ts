@@ -115,7 +115,9 @@ describe("node-gcm: AES-256-GCM from node:crypto's AES and a JavaScript GHASH", 
       // The pool entry just used is zero, nonce and keystream both.
       const used = key.next - 1;
       expect(key.nonces.subarray(used * 12, used * 12 + 12).every((b) => b === 0)).toBe(true);
-      expect(key.stream.subarray(used * 128, used * 128 + 128).every((b) => b === 0)).toBe(true);
+      expect(key.stream.subarray(used * key.stride, (used + 1) * key.stride).every((b) => b === 0)).toBe(
+        true,
+      );
     }
     expect(seen.size).toBe(2000);
   });
@@ -138,6 +140,27 @@ describe("node-gcm: AES-256-GCM from node:crypto's AES and a JavaScript GHASH", 
     );
     expect(key.next).toBe(256); // no pool was even filled
     expect(gcmOpen(key, new Uint8Array(12), aad, { length: 2 ** 30 + 17 } as Uint8Array)).toBeUndefined();
+  });
+
+  it("sizes each refill's keystream to the widest seal since the last one, within 2 to 16 blocks", () => {
+    const raw = crypto.randomBytes(32);
+    const key = nodeGcmKey(crypto, raw);
+    const strides: number[] = [];
+    for (const [length, count] of [
+      [10, 256], // first pool: 8 blocks
+      [10, 256], // 1 + 1 blocks needed
+      [100, 256], // 1 + 7
+      [1000, 256], // 1 + 63, capped at 16
+      [0, 1],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const plaintext = new Uint8Array(crypto.randomBytes(length));
+        const { nonce, body } = sealed(key, plaintext);
+        expect(opensWithOpenSsl(raw, nonce, body)).toEqual(plaintext);
+        if (i === 0) strides.push(key.stride / 16);
+      }
+    }
+    expect(strides).toEqual([8, 2, 2, 8, 16]);
   });
 
   it("seals every length across the end of the pooled keystream (112 bytes) and beyond", () => {
