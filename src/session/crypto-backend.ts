@@ -51,6 +51,12 @@ export interface CryptoBackend {
    * three times faster.
    */
   encodeBase64url(bytes: Uint8Array, length: number): string;
+  /**
+   * Strict unpadded base64url decoding: `undefined` for any text that is not the one canonical encoding of
+   * some bytes (see `decodeBase64url` in src/core/base64url.ts). On Node the bytes come from `Buffer`'s
+   * decoder, in memory that views can share at no cost.
+   */
+  decodeBase64url(text: string): Uint8Array | undefined;
 }
 
 export const NONCE_BYTES = 12;
@@ -130,6 +136,13 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
       }
       return lastView.toString("base64url", 0, length);
     },
+    decodeBase64url(text) {
+      // Buffer's decoder skips what it does not know; only the text it would give back is canonical.
+      const bytes = NodeBuffer.from(text, "base64url");
+      if (bytes.toString("base64url") !== text) return undefined;
+      // A plain Uint8Array view of the same memory, as the other backend returns.
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    },
   };
 }
 
@@ -184,6 +197,7 @@ export function webCryptoBackend(): CryptoBackend {
       }
     },
     encodeBase64url,
+    decodeBase64url,
   };
 }
 

@@ -151,9 +151,10 @@ export function gcmOpen(
   let difference = 0;
   for (let i = 0; i < TAG; i++) difference |= expected[i]! ^ sealed[n + i]!;
   if (difference !== 0) return undefined;
-  const plaintext = new Uint8Array(n);
-  for (let i = 0; i < n; i++) plaintext[i] = sealed[i]! ^ stream[BLOCK + i]!;
-  return plaintext;
+  // Decrypted over the keystream, in the buffer AES just allocated for this open alone: a view of it costs
+  // nothing, where a new small typed array would have to move off V8's heap to be viewed (about 1 µs).
+  for (let i = 0; i < n; i++) stream[BLOCK + i] = sealed[i]! ^ stream[BLOCK + i]!;
+  return new Uint8Array(stream.buffer, stream.byteOffset + BLOCK, n);
 }
 
 const expected = new Uint8Array(TAG);

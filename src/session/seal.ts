@@ -3,7 +3,6 @@
  * the version and key id authenticated as associated data, the whole written as unpadded base64url.
  * docs/security.md lays out the bytes.
  */
-import { decodeBase64url } from "../core/base64url.js";
 import type { Awaitable } from "../core/types.js";
 import {
   type CryptoBackend,
@@ -96,7 +95,7 @@ export function open(
   text: string,
 ): Awaitable<OpenedSeal | RejectedSeal> {
   if (text.length === 0) return { rejected: "empty sealed value" };
-  const bytes = decodeBase64url(text);
+  const bytes = backend.decodeBase64url(text);
   if (bytes === undefined) return { rejected: "sealed value is not canonical base64url" };
   if (bytes.length < SEAL_OVERHEAD_BYTES) {
     return {

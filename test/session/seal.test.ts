@@ -88,6 +88,34 @@ describe("crypto backends", () => {
     );
   });
 
+  it("decode base64url as strictly as each other: only the canonical text of some bytes (property)", () => {
+    const b64 = fc.string({
+      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      maxLength: 40,
+    });
+    const junk = fc.string({ unit: fc.constantFrom(..."AQgw-_+/= \n\t.é"), maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          b64,
+          junk,
+          fc.tuple(b64, junk, b64).map((parts) => parts.join("")),
+        ),
+        (text) => {
+          const expected = decodeBase64url(text);
+          for (const backend of [node, web]) {
+            const got = backend.decodeBase64url(text);
+            expect(got === undefined ? undefined : Uint8Array.from(got)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+    for (const text of ["AB", "AAB", "A", "AA==", "AA+/", "AA/_", " AAA", "AAAA\n"]) {
+      expect(node.decodeBase64url(text)).toBeUndefined();
+    }
+  });
+
   it("seal under a fresh nonce every time, across pool refills", async () => {
     for (const [, backend] of backends) {
       const key = await backend.deriveKey(secretA);
