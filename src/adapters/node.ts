@@ -162,9 +162,7 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     } catch (error) {
       // An invalid response, or one Node refused: nothing of it was sent.
       reportError(onError, error, request);
-      cancelBody(isObjectValue(response) ? response.body : undefined, (cancelError) =>
-        reportError(onError, cancelError, request),
-      );
+      cancelBody(body, (cancelError) => reportError(onError, cancelError, request));
       if (res.headersSent || response === INTERNAL_ERROR) {
         res.destroy();
         return;

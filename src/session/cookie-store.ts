@@ -12,7 +12,7 @@ import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./cry
 import { CookieTooLargeError } from "./errors.js";
 import { assertJsonRoundTrip } from "./json-check.js";
 import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
-import { type CachedSeal, SealCache } from "./seal-cache.js";
+import { SealCache } from "./seal-cache.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
 /** Options of `cookieStore`. */
@@ -185,12 +185,12 @@ export function cookieStore<Data extends SessionData = SessionData>(
   // usually answered here without a decryption. Holding a verified seal's contents is safe: the same text
   // always decrypts to the same bytes (decoding is canonical).
   const recent = new SealCache(cacheSize);
-  const remember = (sealed: string, entry: CachedSeal) => recent.remember(sealed, entry);
 
   // What a seal that opened means for this store: expiry, then the JSON inside.
   const accept = (
     sealed: string,
-    { issuedAt, json }: CachedSeal,
+    issuedAt: number,
+    json: string,
     context: StoreReadContext | undefined,
   ): Data | undefined => {
     // Valid while now < issuedAt + maxAge (issuedAt is whole seconds, rounded down).
@@ -228,9 +228,8 @@ export function cookieStore<Data extends SessionData = SessionData>(
     } catch {
       return reject(context, "sealed payload is not JSON");
     }
-    const entry = { issuedAt: result.issuedAt, json };
-    const data = accept(sealed, entry, context);
-    if (data !== undefined) remember(sealed, entry);
+    const data = accept(sealed, result.issuedAt, json, context);
+    if (data !== undefined) recent.remember(sealed, result.issuedAt, json);
     return data;
   };
   const openWith = (all: readonly DerivedKey[], sealed: string, context: StoreReadContext | undefined) => {
@@ -243,23 +242,24 @@ export function cookieStore<Data extends SessionData = SessionData>(
     key: DerivedKey,
     payload: Uint8Array,
     length: number,
-    entry: CachedSeal,
+    issuedAt: number,
+    json: string,
   ): Awaitable<string> => {
-    const sealed = seal(backend, key, payload, entry.issuedAt, length);
+    const sealed = seal(backend, key, payload, issuedAt, length);
     if (sealed instanceof Promise) {
       return sealed.then((text) => {
-        remember(text, entry);
+        recent.remember(text, issuedAt, json);
         return text;
       });
     }
-    remember(sealed, entry);
+    recent.remember(sealed, issuedAt, json);
     return sealed;
   };
 
   return {
     readSession(sealed: string, context?: StoreReadContext): Awaitable<Data | undefined> {
       const hit = recent.get(sealed);
-      if (hit !== undefined) return accept(sealed, hit, context);
+      if (hit !== undefined) return accept(sealed, hit.issuedAt, hit.json, context);
       // A cookie can never be longer than this; do not spend a decryption on one.
       if (sealed.length > MAX_VALUE_CHARS) {
         return reject(context, `sealed value is ${sealed.length} characters, too long`);
@@ -279,13 +279,13 @@ export function cookieStore<Data extends SessionData = SessionData>(
       if (read < json.length) {
         throw new CookieTooLargeError("(sealed session)", sealedLength(encoder.encode(json).length) + 2);
       }
-      const entry = { issuedAt: Math.floor(now() / 1000), json };
+      const issuedAt = Math.floor(now() / 1000);
       // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
       if (keys instanceof Promise) {
         const copy = scratch.slice(0, written); // the scratch buffer is reused by the next write meanwhile
-        return keys.then((all) => sealWith(all[0]!, copy, written, entry));
+        return keys.then((all) => sealWith(all[0]!, copy, written, issuedAt, json));
       }
-      return sealWith(keys[0]!, scratch, written, entry);
+      return sealWith(keys[0]!, scratch, written, issuedAt, json);
     },
 
     deleteSession(): void {

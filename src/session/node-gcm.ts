@@ -116,12 +116,7 @@ export function gcmSeal(
   const pooled = Math.min(length, stride - BLOCK);
   for (let i = 0; i < pooled; i++) buf[at + i] = buf[at + i]! ^ stream[base + BLOCK + i]!;
   if (length > pooled) {
-    const more = keystream(
-      key,
-      buf.subarray(nonceAt, nonceAt + NONCE),
-      stride / BLOCK + 1,
-      Math.ceil((length - pooled) / BLOCK),
-    );
+    const more = keystream(key, buf, nonceAt, stride / BLOCK + 1, Math.ceil((length - pooled) / BLOCK));
     for (let i = pooled; i < length; i++) buf[at + i] = buf[at + i]! ^ more[i - pooled]!;
   }
   ghashTag(prefix, buf, at, at + length, stream, base, buf, at + length);
@@ -145,7 +140,7 @@ export function gcmOpen(
 ): Uint8Array | undefined {
   if (nonce.length !== NONCE || sealed.length < TAG || sealed.length - TAG > MAX_BYTES) return undefined;
   const n = sealed.length - TAG;
-  const stream = keystream(key, nonce, 1, 1 + Math.ceil(n / BLOCK));
+  const stream = keystream(key, nonce, 0, 1, 1 + Math.ceil(n / BLOCK));
   ghashTag(prefixFor(key, aad, 0, aad.length), sealed, 0, n, stream, 0, expected, 0);
   // Constant time: the whole tag is compared whatever the first difference (§7.2, step 8).
   let difference = 0;
@@ -166,32 +161,50 @@ function refill(crypto: NodeGcmCrypto, key: NodeGcmKey): void {
   crypto.randomFillSync(key.nonces);
   const nonces = key.nonces;
   const counters = new Uint8Array(POOL_NONCES * stride);
-  for (let i = 0; i < POOL_NONCES; i++) {
-    for (let b = 0; b < blocks; b++) {
-      const at = i * stride + b * BLOCK;
-      for (let j = 0; j < NONCE; j++) counters[at + j] = nonces[i * NONCE + j]!;
-      counters[at + 15] = b + 1; // inc32 of J0 = nonce ‖ 0^31 ‖ 1 (§7.1, step 2); b + 1 < 256
-    }
-  }
+  for (let i = 0; i < POOL_NONCES; i++) writeCounters(counters, i * stride, nonces, i * NONCE, 1, blocks);
   key.stream = key.ecb.update(counters);
   key.stride = stride;
   key.next = 0;
   key.widest = 0;
 }
 
-/** AES_K(nonce ‖ c) for `count` counters c from `first`: the keystream of one message from that counter on. */
-function keystream(key: NodeGcmKey, nonce: Uint8Array, first: number, count: number): Uint8Array {
+/**
+ * AES_K(nonce ‖ c) for `count` counters c from `first`, the nonce being the 12 bytes of `source` at `nonceAt`:
+ * the keystream of one message from that counter on.
+ */
+function keystream(
+  key: NodeGcmKey,
+  source: Uint8Array,
+  nonceAt: number,
+  first: number,
+  count: number,
+): Uint8Array {
   const counters = new Uint8Array(count * BLOCK);
-  for (let b = 0; b < count; b++) {
-    const at = b * BLOCK;
-    const c = first + b;
-    counters.set(nonce, at);
-    counters[at + 12] = c >>> 24;
-    counters[at + 13] = c >>> 16;
-    counters[at + 14] = c >>> 8;
-    counters[at + 15] = c;
-  }
+  writeCounters(counters, 0, source, nonceAt, first, count);
   return key.ecb.update(counters);
+}
+
+/**
+ * Writes `count` counter blocks nonce ‖ [c]32 for c from `first` (J0 is counter 1, §7.1 step 2; each next
+ * block is inc32 of the one before) into `out` at `at`, the nonce being `source[nonceAt, nonceAt + 12)`.
+ */
+function writeCounters(
+  out: Uint8Array,
+  at: number,
+  source: Uint8Array,
+  nonceAt: number,
+  first: number,
+  count: number,
+): void {
+  for (let b = 0; b < count; b++) {
+    const block = at + b * BLOCK;
+    const c = first + b;
+    for (let j = 0; j < NONCE; j++) out[block + j] = source[nonceAt + j]!;
+    out[block + 12] = c >>> 24;
+    out[block + 13] = c >>> 16;
+    out[block + 14] = c >>> 8;
+    out[block + 15] = c;
+  }
 }
 
 function prefixFor(key: NodeGcmKey, bytes: Uint8Array, start: number, end: number): GhashPrefix {

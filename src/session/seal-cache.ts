@@ -21,7 +21,7 @@ interface Entry extends CachedSeal {
  *
  * @example
  * const cache = new SealCache(1000);
- * cache.remember(sealed, { issuedAt, json });
+ * cache.remember(sealed, issuedAt, json);
  * cache.get(sealed)?.json;
  */
 export class SealCache {
@@ -41,12 +41,12 @@ export class SealCache {
     return entry !== undefined && entry.sealed === sealed ? entry : undefined;
   }
 
-  /** Remembers `sealed`, forgetting the oldest seal when full. */
-  remember(sealed: string, contents: CachedSeal): void {
+  /** Remembers `sealed` and what it holds, forgetting the oldest seal when full. */
+  remember(sealed: string, issuedAt: number, json: string): void {
     if (this.#size === 0) return;
     const oldest = this.#order[this.#next];
     if (oldest !== undefined) this.#drop(oldest);
-    const entry: Entry = { sealed, issuedAt: contents.issuedAt, json: contents.json };
+    const entry: Entry = { sealed, issuedAt, json };
     this.#order[this.#next] = entry;
     this.#next = this.#next + 1 === this.#size ? 0 : this.#next + 1;
     // Two seals that share the number (about one chance in 2^30 per pair): the newer one is kept.

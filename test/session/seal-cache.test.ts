@@ -2,12 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SealCache } from "../../src/session/seal-cache.js";
 
-const contents = (n: number) => ({ issuedAt: n, json: `{"n":${n}}` });
+const json = (n: number) => `{"n":${n}}`;
+const contents = (n: number) => ({ issuedAt: n, json: json(n) });
 
 describe("SealCache", () => {
   it("answers exactly the seals it was given, and nothing that only shares their last characters", () => {
     const cache = new SealCache(10);
-    cache.remember("AAAAfirst-TAIL5", contents(1));
+    cache.remember("AAAAfirst-TAIL5", 1, json(1));
     expect(cache.get("AAAAfirst-TAIL5")).toMatchObject(contents(1));
     // Same last five characters (same number), different seal: not served from the cache.
     expect(cache.get("BBBBother-TAIL5")).toBeUndefined();
@@ -17,18 +18,18 @@ describe("SealCache", () => {
 
   it("forgets the oldest seal once full", () => {
     const cache = new SealCache(3);
-    for (const n of [1, 2, 3, 4]) cache.remember(`seal-number-${n}`, contents(n));
+    for (const n of [1, 2, 3, 4]) cache.remember(`seal-number-${n}`, n, json(n));
     expect(cache.get("seal-number-1")).toBeUndefined();
     expect([2, 3, 4].map((n) => cache.get(`seal-number-${n}`)?.issuedAt)).toEqual([2, 3, 4]);
   });
 
   it("keeps the newer of two seals that share a number, and evicting the older does not drop it", () => {
     const cache = new SealCache(2);
-    cache.remember("old-one-XYZ12", contents(1));
-    cache.remember("new-one-XYZ12", contents(2));
+    cache.remember("old-one-XYZ12", 1, json(1));
+    cache.remember("new-one-XYZ12", 2, json(2));
     expect(cache.get("old-one-XYZ12")).toBeUndefined();
     expect(cache.get("new-one-XYZ12")?.issuedAt).toBe(2);
-    cache.remember("third-seal-99", contents(3)); // evicts "old-one-…", whose number now means the newer seal
+    cache.remember("third-seal-99", 3, json(3)); // evicts "old-one-…", whose number now means the newer seal
     expect(cache.get("new-one-XYZ12")?.issuedAt).toBe(2);
     cache.forget("old-one-XYZ12"); // not there: changes nothing
     expect(cache.get("new-one-XYZ12")?.issuedAt).toBe(2);
@@ -38,7 +39,7 @@ describe("SealCache", () => {
 
   it("remembers nothing with size 0", () => {
     const cache = new SealCache(0);
-    cache.remember("anything", contents(1));
+    cache.remember("anything", 1, json(1));
     expect(cache.get("anything")).toBeUndefined();
   });
 
@@ -52,7 +53,7 @@ describe("SealCache", () => {
           const cache = new SealCache(size);
           const model: [string, number][] = [];
           seals.forEach((sealed, i) => {
-            cache.remember(sealed, contents(i));
+            cache.remember(sealed, i, json(i));
             model.push([sealed, i]);
             const window = model.slice(-size);
             for (const candidate of new Set(seals)) {
