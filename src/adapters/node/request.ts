@@ -35,24 +35,86 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
     const rest = target.slice(end);
     pathAndQuery = rest === "" ? "/" : rest.charCodeAt(0) === QUESTION ? `/${rest}` : rest;
   }
-  // A fragment is never part of a request target (RFC 9112 §3.2); Node's parser lets `#` through.
-  if (pathAndQuery.indexOf("#") !== -1) return badRequest(`Malformed request target ${quote(target)}`);
-  const q = pathAndQuery.indexOf("?");
+  // One pass over the path (short, and scanned inline rather than by three indexOf calls): where the query
+  // starts, and whether a "%" or a "#" occurs. A fragment is never part of a request target (RFC 9112 §3.2);
+  // Node's parser lets `#` through. In the path, "%" only starts a pct-encoded octet (RFC 3986 §2.1); queries
+  // are left to their parsers, as a stray "%" there is common and harmless.
+  let q = -1;
+  let percent = false;
+  for (let i = 0; i < pathAndQuery.length; i++) {
+    const c = pathAndQuery.charCodeAt(i);
+    if (c === QUESTION) {
+      q = i;
+      break;
+    }
+    if (c === HASH) return badRequest(`Malformed request target ${quote(target)}`);
+    if (c === PERCENT) percent = true;
+  }
+  if (q !== -1 && pathAndQuery.indexOf("#", q) !== -1) {
+    return badRequest(`Malformed request target ${quote(target)}`);
+  }
   const uri = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
   const queryString = q === -1 ? undefined : pathAndQuery.slice(q + 1);
-  // RFC 3986 §2.1: in the path, "%" only starts a pct-encoded octet. (Queries are left to their parsers:
-  // a stray "%" there is common and harmless.)
-  if (uri.indexOf("%") !== -1 && !hasValidPercentEncoding(uri)) {
+  if (percent && !hasValidPercentEncoding(uri)) {
     return badRequest(`Malformed percent-encoding in request path ${quote(uri)}`);
   }
 
-  const headers = headersOf(req);
-  if (headers === undefined) return badRequest("More than one Host header");
+  const connection = connectionOf(req);
+  const raw = req.rawHeaders;
+  let headers = connection.lastHeaders;
+  let facts = connection.lastFacts;
+  if (headers === undefined || !sameLines(connection.lastRaw!, raw)) {
+    headers = headersFrom(raw);
+    if (headers === undefined) return badRequest("More than one Host header");
+    facts = undefined;
+    connection.lastRaw = raw;
+    connection.lastHeaders = headers;
+    connection.lastFacts = undefined;
+  }
+  // The facts drawn from the same header lines on the same connection are the same (the absolute-form's own
+  // authority aside): drawn once per connection and header block, not once per request.
+  if (authority !== undefined || facts === undefined || facts.trustProxy !== trustProxy) {
+    const drawn = factsOf(headers, connection, req, trustProxy, authority, authorityHttps);
+    if (drawn instanceof HttpError) return drawn;
+    facts = drawn;
+    if (authority === undefined) connection.lastFacts = facts;
+  }
 
-  const socket = req.socket;
-  let scheme: "http" | "https" =
-    (socket as { encrypted?: boolean } | null)?.encrypted === true ? "https" : "http";
-  let remoteAddr = socket?.remoteAddress ?? "";
+  return Object.freeze({
+    method: req.method ?? "GET",
+    uri,
+    queryString,
+    scheme: facts.scheme,
+    protocol: protocolOf(req.httpVersion),
+    headers,
+    serverName: facts.serverName,
+    serverPort: facts.serverPort,
+    remoteAddr: facts.remoteAddr,
+    body: facts.hasBody ? Object.freeze(new NodeRequestBody(req)) : undefined,
+  });
+}
+
+/** What a request's header block and connection say about where it came from and whether it has content. */
+interface Facts {
+  /** The `trustProxy` they were drawn with. */
+  readonly trustProxy: boolean;
+  readonly scheme: "http" | "https";
+  readonly serverName: string;
+  readonly serverPort: number;
+  readonly remoteAddr: string;
+  readonly hasBody: boolean;
+}
+
+function factsOf(
+  headers: Readonly<Record<string, string>>,
+  connection: Connection,
+  req: IncomingMessage,
+  trustProxy: boolean,
+  authority: string | undefined,
+  authorityHttps: boolean,
+): Facts | HttpError {
+  let scheme = connection.scheme;
+  let remoteAddr = connection.remoteAddr;
   let hostValue = authority ?? headers.host;
   let defaultPortHttps = authority === undefined ? scheme === "https" : authorityHttps;
   if (trustProxy) {
@@ -76,17 +138,13 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
   let serverName: string;
   let serverPort: number;
   if (hostValue !== undefined && hostValue !== "") {
-    if (hostValue !== lastHost) {
-      const parsed = parseHost(hostValue);
-      if (parsed === undefined) return badRequest(`Malformed host ${quote(hostValue)}`);
-      lastHost = hostValue;
-      lastHostName = parsed.name;
-      lastHostPort = parsed.port;
-    }
-    serverName = lastHostName;
-    serverPort = lastHostPort === -1 ? (defaultPortHttps ? 443 : 80) : lastHostPort;
+    const parsed = parseHost(hostValue);
+    if (parsed === undefined) return badRequest(`Malformed host ${quote(hostValue)}`);
+    serverName = parsed.name;
+    serverPort = parsed.port === -1 ? (defaultPortHttps ? 443 : 80) : parsed.port;
   } else {
     // HTTP/1.0 without Host (or an empty one, RFC 9112 §3.2): the address the client connected to.
+    const socket = req.socket as IncomingMessage["socket"] | null;
     const local = socket?.localAddress ?? "";
     serverName = local.indexOf(":") === -1 ? local : `[${local}]`;
     serverPort = socket?.localPort ?? (scheme === "https" ? 443 : 80);
@@ -96,19 +154,7 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
   // RFC 9112 §6.3: a request has content only when it says so with Content-Length or Transfer-Encoding.
   const hasBody =
     headers["transfer-encoding"] !== undefined || (contentLength !== undefined && contentLength !== "0");
-
-  return Object.freeze({
-    method: req.method ?? "GET",
-    uri,
-    queryString,
-    scheme,
-    protocol: protocolOf(req.httpVersion),
-    headers,
-    serverName,
-    serverPort,
-    remoteAddr,
-    body: hasBody ? Object.freeze(new NodeRequestBody(req)) : undefined,
-  });
+  return { trustProxy, scheme, serverName, serverPort, remoteAddr, hasBody };
 }
 
 /**
@@ -119,28 +165,59 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
 const HeaderMap = function HeaderMap() {} as unknown as new () => Record<string, string>;
 HeaderMap.prototype = Object.freeze(Object.create(null));
 
-/** The header map of a connection's previous request, with the raw lines it was built from. */
-interface LastHeaders {
-  readonly raw: readonly string[];
-  readonly headers: Readonly<Record<string, string>>;
+/**
+ * What the adapter knows of one connection: facts that cannot change while it is open (the peer address,
+ * TLS or not), read from the socket once, and the header map of its previous request with the raw lines it
+ * was built from.
+ */
+interface Connection {
+  readonly scheme: "http" | "https";
+  readonly remoteAddr: string;
+  lastRaw: readonly string[] | undefined;
+  lastHeaders: Readonly<Record<string, string>> | undefined;
+  /** Drawn from `lastHeaders` for an origin-form target; `undefined` until then. */
+  lastFacts: Facts | undefined;
 }
 
-// Keyed by socket: a keep-alive client (an API client, a proxy, a load generator) sends the same header
-// lines again and again, and comparing them costs a fraction of building and freezing a new map.
-const lastHeaders = new WeakMap<object, LastHeaders>();
+// Keyed by socket. Reading the peer address goes through three getters of Node's socket on every call, and
+// a keep-alive client (an API client, a proxy, a load generator) sends the same header lines again and
+// again: comparing them costs a fraction of building and freezing a new map.
+const connections = new WeakMap<object, Connection>();
+
+function connectionOf(req: IncomingMessage): Connection {
+  const socket = req.socket as (IncomingMessage["socket"] & { encrypted?: boolean }) | null;
+  // A request without a socket (a hand-made IncomingMessage) has no connection to remember.
+  if (socket === null) {
+    return {
+      scheme: "http",
+      remoteAddr: "",
+      lastRaw: undefined,
+      lastHeaders: undefined,
+      lastFacts: undefined,
+    };
+  }
+  let connection = connections.get(socket);
+  if (connection === undefined) {
+    connection = {
+      scheme: socket.encrypted === true ? "https" : "http",
+      remoteAddr: socket.remoteAddress ?? "",
+      lastRaw: undefined,
+      lastHeaders: undefined,
+      lastFacts: undefined,
+    };
+    // Before the connection is established, or once it is gone, the peer is unknown: do not remember that.
+    if (connection.remoteAddr !== "") connections.set(socket, connection);
+  }
+  return connection;
+}
 
 /**
  * The request headers as the SPEC says, frozen, or `undefined` for a repeated Host (RFC 9112 §3.2: a 400).
  * Built from `req.rawHeaders`, what the client sent: Node's `req.headers` is built lazily on first access,
  * keeps only the first of some repeated headers (`authorization`, `user-agent`, ...) and cannot hold a header
- * named `__proto__`. When the connection's previous request had exactly the same lines, its map, frozen and
- * therefore safe to share, is returned again.
+ * named `__proto__`. Frozen, so that a connection's next request with exactly the same lines can share it.
  */
-function headersOf(req: IncomingMessage): Readonly<Record<string, string>> | undefined {
-  const raw = req.rawHeaders;
-  const socket = req.socket as object | null;
-  const last = socket === null ? undefined : lastHeaders.get(socket);
-  if (last !== undefined && sameLines(last.raw, raw)) return last.headers;
+function headersFrom(raw: readonly string[]): Readonly<Record<string, string>> | undefined {
   const headers = new HeaderMap();
   let hostLines = 0;
   for (let i = 0; i < raw.length; i += 2) {
@@ -152,9 +229,7 @@ function headersOf(req: IncomingMessage): Readonly<Record<string, string>> | und
     if (name === "host") hostLines++;
   }
   if (hostLines > 1) return undefined;
-  Object.freeze(headers);
-  if (socket !== null) lastHeaders.set(socket, { raw, headers });
-  return headers;
+  return Object.freeze(headers);
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {
@@ -182,12 +257,8 @@ class NodeRequestBody implements AsyncIterable<Uint8Array> {
 
 const SLASH = 0x2f;
 const QUESTION = 0x3f;
-
-// Node parses each connection's requests in turn and keep-alive clients repeat their Host: remembering the
-// last one parsed skips the work on the hot path.
-let lastHost = "";
-let lastHostName = "";
-let lastHostPort = -1;
+const HASH = 0x23;
+const PERCENT = 0x25;
 
 /**
  * Splits a Host (or `X-Forwarded-Host`) value, `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2),

@@ -95,6 +95,8 @@ describe("request map: target", () => {
       /Malformed request target "\/a#frag"/,
     );
     errors.length = 0;
+    await expect400(`GET /a?q=1#frag HTTP/1.1\r\nHost: x\r\n\r\n`, server.port, /Malformed request target/);
+    errors.length = 0;
     await expect400(`GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n`, server.port, /percent-encoding/);
     errors.length = 0;
     await expect400(`GET /a%2 HTTP/1.1\r\nHost: x\r\n\r\n`, server.port, /percent-encoding/);
@@ -282,6 +284,79 @@ describe("request map: headers", () => {
     // Another connection with the same lines builds its own.
     await get("/", "Cookie: a=2\r\nX-Same: s\r\n");
     expect(seen!.headers).not.toBe(maps[3]);
+  });
+
+  it("draws host, scheme and peer anew on a connection when the target or the listener's trustProxy differs", async () => {
+    // One socket, two listeners (as when an app mounts two ringlet handlers), the same header lines each time.
+    const plain = toNodeListener(handler);
+    const trusting = toNodeListener(handler, { trustProxy: true });
+    const mounted = createServer((req, res) => (req.url!.includes("trust") ? trusting : plain)(req, res));
+    await new Promise<void>((resolve) => mounted.listen(0, "127.0.0.1", resolve));
+    const { port } = mounted.address() as AddressInfo;
+    const connection = await RawConnection.open(port);
+    const lines = "Host: origin.test:8080\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: public.test\r\n";
+    const seenOn = async (target: string) => {
+      connection.write(`GET ${target} HTTP/1.1\r\n${lines}\r\n`);
+      expect((await connection.readResponse()).status).toBe(200);
+      const { scheme, serverName, serverPort, uri } = seen!;
+      return { uri, scheme, serverName, serverPort };
+    };
+    try {
+      expect(await seenOn("/a")).toEqual({
+        uri: "/a",
+        scheme: "http",
+        serverName: "origin.test",
+        serverPort: 8080,
+      });
+      expect(await seenOn("/trust")).toEqual({
+        uri: "/trust",
+        scheme: "https",
+        serverName: "public.test",
+        serverPort: 443,
+      });
+      expect(await seenOn("/b")).toEqual({
+        uri: "/b",
+        scheme: "http",
+        serverName: "origin.test",
+        serverPort: 8080,
+      });
+      // An absolute-form target's authority is its own: it neither uses nor replaces what the lines gave.
+      expect(await seenOn("http://proxy.test:81/c")).toEqual({
+        uri: "/c",
+        scheme: "http",
+        serverName: "proxy.test",
+        serverPort: 81,
+      });
+      expect(await seenOn("/d")).toEqual({
+        uri: "/d",
+        scheme: "http",
+        serverName: "origin.test",
+        serverPort: 8080,
+      });
+    } finally {
+      connection.destroy();
+      await new Promise((resolve) => mounted.close(resolve));
+    }
+  });
+
+  it("gives each request on a keep-alive connection its own request map and body", async () => {
+    const connection = await RawConnection.open(server.port);
+    const requests: Request[] = [];
+    try {
+      for (const head of ["GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "GET /x HTTP/1.1\r\nHost: h\r\n\r\n"]) {
+        connection.write(head);
+        expect((await connection.readResponse()).status).toBe(200);
+        requests.push(seen!);
+      }
+      connection.write("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+      expect((await connection.readResponse()).status).toBe(200);
+      requests.push(seen!);
+    } finally {
+      connection.destroy();
+    }
+    expect(requests[1]).not.toBe(requests[0]);
+    expect(requests[1]!.headers).toBe(requests[0]!.headers);
+    expect(requests.map((request) => request.body === undefined)).toEqual([true, true, false]);
   });
 
   it("maps what the client sent, not what other code later wrote into req.headers", async () => {
