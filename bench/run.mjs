@@ -23,6 +23,8 @@ const USAGE = `usage: npm run bench -- [options]
   --threads <n>              wrk threads for the http suite (default: 1; the session suite always uses
                              one thread per connection, so that each connection has its own session)
   --rounds <n>               interleaved rounds; the median is reported (default: 2)
+  --h2h-rounds <n>           head-to-head rounds for each goal, and as many for its control (default: 6;
+                             0 skips them and takes the verdict from the interleaved rounds)
   --only <id,id,...>         run only these targets (ids from bench/suites.mjs)
   --server-cpu <n>           core the server is pinned to (default: 0)
   --wrk-cpu <n>              core wrk is pinned to (default: 1)
@@ -40,6 +42,7 @@ function options() {
       connections: { type: "string", default: "32" },
       threads: { type: "string", default: "1" },
       rounds: { type: "string", default: "2" },
+      "h2h-rounds": { type: "string", default: "6" },
       only: { type: "string" },
       "server-cpu": { type: "string", default: "0" },
       "wrk-cpu": { type: "string", default: "1" },
@@ -73,6 +76,7 @@ function options() {
     connections: int("connections", 1),
     threads: int("threads", 1),
     rounds: int("rounds", 1),
+    h2hRounds: int("h2h-rounds", 0),
     serverCpu: int("server-cpu", 0),
     wrkCpu: int("wrk-cpu", 0),
     nice: int("nice", -20),
@@ -126,24 +130,7 @@ async function measure(suite, target, opts) {
   const server = await startServer(target.file, { cpu: opts.serverCpu, nice: opts.nice });
   try {
     const info = await checkTarget(target, server.url);
-    const path = target.kind === "hello" ? "/hello" : "/counter";
-    const checked = target.checkScript ?? suite.checkScript;
-    const wrkOptions = {
-      cpu: opts.wrkCpu,
-      nice: opts.nice,
-      connections: opts.connections,
-      threads: checked ? opts.connections : opts.threads,
-      checkMode: checked ? target.kind : undefined,
-    };
-    const load = async (phase, duration) => {
-      const result = await runWrk(`${server.url}${path}`, { ...wrkOptions, duration });
-      const problems = wrkProblems(result, { checked });
-      if (result.exitCode !== 0) problems.push(`wrk exited with ${result.exitCode}`);
-      if (problems.length > 0) {
-        throw new Error(`${phase}: ${problems.join("; ")}\n--- wrk ---\n${result.text.trim()}`);
-      }
-      return result;
-    };
+    const load = loader(suite, target, server.url, opts, opts.connections);
     if (opts.warmup > 0) await load("warm-up", opts.warmup);
     const before = server.schedstat();
     const started = process.hrtime.bigint();
@@ -165,6 +152,96 @@ async function measure(suite, target, opts) {
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * `load(phase, seconds)`: one wrk run against `url` as the suite measures `target`, with `connections`
+ * connections; throws with wrk's report when anything in it was wrong.
+ */
+function loader(suite, target, url, opts, connections) {
+  const path = target.kind === "hello" ? "/hello" : "/counter";
+  const checked = target.checkScript ?? suite.checkScript;
+  const wrkOptions = {
+    cpu: opts.wrkCpu,
+    nice: opts.nice,
+    connections,
+    threads: checked ? connections : Math.min(opts.threads, connections),
+    checkMode: checked ? target.kind : undefined,
+  };
+  return async (phase, duration) => {
+    const result = await runWrk(`${url}${path}`, { ...wrkOptions, duration });
+    const problems = wrkProblems(result, { checked });
+    if (result.exitCode !== 0) problems.push(`wrk exited with ${result.exitCode}`);
+    if (problems.length > 0) {
+      throw new Error(`${phase}: ${problems.join("; ")}\n--- wrk ---\n${result.text.trim()}`);
+    }
+    return result;
+  };
+}
+
+/**
+ * Head-to-head rounds: `a` and `b` started fresh each round, both on the server core at once, warmed up and
+ * then loaded at the same time by two wrk processes on the wrk core, each with half the connections. The
+ * scheduler gives two busy servers equal shares of the core, so the ratio of their requests/s is the inverse
+ * ratio of their CPU cost per request, measured in the same seconds: the machine's drift, which moves
+ * separate runs of one server by ±20% here, moves both alike. Which one starts first alternates by round.
+ * Returns each round's ratio a/b.
+ */
+async function headToHead(suite, a, b, opts) {
+  const connections = Math.max(1, Math.floor(opts.connections / 2));
+  const ratios = [];
+  for (let round = 0; round < opts.h2hRounds; round++) {
+    const flip = round % 2 === 1;
+    const pair = flip ? [b, a] : [a, b];
+    const servers = [];
+    try {
+      for (const target of pair) {
+        const server = await startServer(target.file, { cpu: opts.serverCpu, nice: opts.nice });
+        servers.push(server);
+        await checkTarget(target, server.url);
+      }
+      const loads = pair.map((target, i) => loader(suite, target, servers[i].url, opts, connections));
+      if (opts.warmup > 0) await Promise.all(loads.map((load) => load("warm-up", opts.warmup)));
+      const results = await Promise.all(loads.map((load) => load("head-to-head", opts.duration)));
+      const [x, y] = results.map((r) => r.requestsPerSecond);
+      ratios.push(flip ? y / x : x / y);
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+  }
+  return ratios;
+}
+
+/**
+ * For each goal whose targets both ran: head-to-head rounds of the target against its baseline, and as a
+ * control as many of the baseline against a second copy of itself, whose spread around 1.00× is the
+ * method's noise on this machine at this time.
+ */
+async function goalsHeadToHead({ name, suite, summary }, opts) {
+  const out = new Map();
+  if (opts.h2hRounds === 0) return out;
+  for (const goal of suite.goals) {
+    const a = summary.find((t) => t.id === goal.target);
+    const b = summary.find((t) => t.id === goal.against);
+    if (a?.requestsPerSecond === undefined || b?.requestsPerSecond === undefined) continue;
+    if (a.failure !== undefined || b.failure !== undefined) continue;
+    const entry = {};
+    for (const [key, x, y] of [
+      ["ratios", a, b],
+      ["control", b, b],
+    ]) {
+      process.stdout.write(`head-to-head ${x.label} vs ${y.label}: `);
+      try {
+        entry[key] = await headToHead(suite, x, y, opts);
+        console.log(entry[key].map((r) => `${r.toFixed(3)}`).join(", "));
+      } catch (error) {
+        console.log("FAILED");
+        console.error(`\n!!! head-to-head ${name}/${x.id} vs ${y.id}: ${error.message}\n`);
+      }
+    }
+    out.set(`${goal.target}/${goal.against}`, entry);
+  }
+  return out;
 }
 
 const median = (xs) => {
@@ -260,7 +337,7 @@ function ratio(summary, id, against) {
 
 const percent = (x) => (x === undefined ? "?" : `${Math.round(x * 100)}%`);
 
-function printTable({ suite, summary }) {
+function printTable({ suite, summary, headToHead }) {
   const counters = summary.some((t) => t.kind === "counter");
   const columns = [
     ["target", (t) => t.label],
@@ -305,21 +382,33 @@ function printTable({ suite, summary }) {
   }
   for (const goal of suite.goals) {
     const label = (id) => suite.targets.find((t) => t.id === id)?.label ?? id;
-    // The verdict is the median of the per-round ratios; the ratio of the medians and the ratio of CPU time
-    // per request are printed beside it as cross-checks.
+    // The interleaved rounds: the median of the per-round ratios, with the ratio of the medians and the
+    // ratio of CPU time per request beside it as cross-checks.
     const paired = pairedRatios(summary, goal.target, goal.against);
-    const x = paired.length > 0 ? median(paired) : undefined;
-    const verdict = x === undefined ? "not measured" : x >= goal.atLeast ? "met" : "NOT MET";
     const ofMedians = ratio(summary, goal.target, goal.against);
     const cpu = (id) => summary.find((t) => t.id === id)?.cpuUsPerRequest;
     const byCpu = cpu(goal.target) && cpu(goal.against) ? cpu(goal.against) / cpu(goal.target) : undefined;
-    const value =
-      x === undefined
-        ? ""
-        : `: ${x.toFixed(2)}× (median of the rounds' ratios ${paired.map((r) => r.toFixed(2)).join(", ")}; ` +
+    const interleaved =
+      paired.length === 0
+        ? undefined
+        : `${median(paired).toFixed(2)}× (median of the rounds' ratios ${paired.map((r) => r.toFixed(2)).join(", ")}; ` +
           `ratio of the medians ${ofMedians.toFixed(2)}×` +
           `${byCpu === undefined ? "" : `; by CPU time per request ${byCpu.toFixed(2)}×`})`;
-    console.log(`goal: ${label(goal.target)} ≥ ${goal.atLeast}× ${label(goal.against)}${value}, ${verdict}`);
+    // Head-to-head rounds, when they ran, decide: they are far steadier (see headToHead).
+    const h2h = headToHead?.get(`${goal.target}/${goal.against}`);
+    const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+    const x = h2h?.ratios?.length > 0 ? median(h2h.ratios) : paired.length > 0 ? median(paired) : undefined;
+    const verdict = x === undefined ? "not measured" : x >= goal.atLeast ? "met" : "NOT MET";
+    console.log(`goal: ${label(goal.target)} ≥ ${goal.atLeast}× ${label(goal.against)}: ${verdict}`);
+    if (h2h?.ratios?.length > 0) {
+      console.log(
+        `  head-to-head: ${median(h2h.ratios).toFixed(3)}× (median of ${h2h.ratios.length} rounds, ${spread(h2h.ratios)})` +
+          (h2h.control?.length > 0
+            ? `; control, ${label(goal.against)} against itself: ${median(h2h.control).toFixed(3)}× (${spread(h2h.control)})`
+            : ""),
+      );
+    }
+    if (interleaved !== undefined) console.log(`  interleaved rounds: ${interleaved}`);
   }
 }
 
@@ -365,6 +454,7 @@ async function main() {
   const results = [];
   for (const name of opts.suites) {
     const result = await runSuite(name, opts, unbuilt);
+    result.headToHead = await goalsHeadToHead(result, opts);
     printTable(result);
     results.push(result);
   }
