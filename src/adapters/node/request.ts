@@ -205,8 +205,8 @@ function connectionOf(req: IncomingMessage): Connection {
       lastHeaders: undefined,
       lastFacts: undefined,
     };
-    // Before the connection is established, or once it is gone, the peer is unknown: do not remember that.
-    if (connection.remoteAddr !== "") connections.set(socket, connection);
+    // A Unix domain socket has no peer address (""): remembered all the same, as nothing else would come.
+    connections.set(socket, connection);
   }
   return connection;
 }

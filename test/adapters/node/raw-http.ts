@@ -53,6 +53,14 @@ export class RawConnection {
     });
   }
 
+  /** A connection to a server listening on a Unix domain socket. */
+  static openPath(path: string): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path, () => resolve(new RawConnection(socket)));
+      socket.once("error", reject);
+    });
+  }
+
   write(data: string | Uint8Array): void {
     this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
   }

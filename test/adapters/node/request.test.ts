@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseHost } from "../../../src/adapters/node/request.js";
@@ -294,49 +297,74 @@ describe("request map: headers", () => {
     await new Promise<void>((resolve) => mounted.listen(0, "127.0.0.1", resolve));
     const { port } = mounted.address() as AddressInfo;
     const connection = await RawConnection.open(port);
-    const lines = "Host: origin.test:8080\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: public.test\r\n";
+    const lines =
+      "Host: origin.test:8080\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: public.test\r\n" +
+      "X-Forwarded-For: 203.0.113.7\r\n";
     const seenOn = async (target: string) => {
       connection.write(`GET ${target} HTTP/1.1\r\n${lines}\r\n`);
       expect((await connection.readResponse()).status).toBe(200);
-      const { scheme, serverName, serverPort, uri } = seen!;
-      return { uri, scheme, serverName, serverPort };
+      const { scheme, serverName, serverPort, uri, remoteAddr } = seen!;
+      return {
+        uri,
+        scheme,
+        serverName,
+        serverPort,
+        peer: remoteAddr === "203.0.113.7" ? "forwarded" : "socket",
+      };
     };
+    const direct = { scheme: "http", serverName: "origin.test", serverPort: 8080, peer: "socket" };
     try {
-      expect(await seenOn("/a")).toEqual({
-        uri: "/a",
-        scheme: "http",
-        serverName: "origin.test",
-        serverPort: 8080,
-      });
+      expect(await seenOn("/a")).toEqual({ uri: "/a", ...direct });
       expect(await seenOn("/trust")).toEqual({
         uri: "/trust",
         scheme: "https",
         serverName: "public.test",
         serverPort: 443,
+        peer: "forwarded",
       });
-      expect(await seenOn("/b")).toEqual({
-        uri: "/b",
-        scheme: "http",
-        serverName: "origin.test",
-        serverPort: 8080,
-      });
+      expect(await seenOn("/b")).toEqual({ uri: "/b", ...direct });
       // An absolute-form target's authority is its own: it neither uses nor replaces what the lines gave.
       expect(await seenOn("http://proxy.test:81/c")).toEqual({
         uri: "/c",
         scheme: "http",
         serverName: "proxy.test",
         serverPort: 81,
+        peer: "socket",
       });
-      expect(await seenOn("/d")).toEqual({
-        uri: "/d",
-        scheme: "http",
-        serverName: "origin.test",
-        serverPort: 8080,
-      });
+      expect(await seenOn("/d")).toEqual({ uri: "/d", ...direct });
     } finally {
       connection.destroy();
       await new Promise((resolve) => mounted.close(resolve));
     }
+  });
+
+  it("remembers a Unix domain socket connection too: no peer address, the same header map for the same lines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ringlet-unix-"));
+    const path = join(dir, "s.sock");
+    const unix = createServer(toNodeListener(handler, { trustProxy: true }));
+    await new Promise<void>((resolve) => unix.listen(path, resolve));
+    const connection = await RawConnection.openPath(path);
+    const requests: Request[] = [];
+    try {
+      for (const forwarded of [
+        "",
+        "",
+        "X-Forwarded-For: 198.51.100.2\r\n",
+        "X-Forwarded-For: 198.51.100.2\r\n",
+      ]) {
+        connection.write(`GET / HTTP/1.1\r\nHost: app.test\r\n${forwarded}\r\n`);
+        expect((await connection.readResponse()).status).toBe(200);
+        requests.push(seen!);
+      }
+    } finally {
+      connection.destroy();
+      await new Promise((resolve) => unix.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(requests.map((request) => request.remoteAddr)).toEqual(["", "", "198.51.100.2", "198.51.100.2"]);
+    expect(requests[1]!.headers).toBe(requests[0]!.headers);
+    expect(requests[3]!.headers).toBe(requests[2]!.headers);
+    expect(requests[2]!.headers).not.toBe(requests[1]!.headers);
   });
 
   it("gives each request on a keep-alive connection its own request map and body", async () => {
