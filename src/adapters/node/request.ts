@@ -85,7 +85,7 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
     uri,
     queryString,
     scheme: facts.scheme,
-    protocol: protocolOf(req.httpVersion),
+    protocol: protocolOf(req),
     headers,
     serverName: facts.serverName,
     serverPort: facts.serverPort,
@@ -346,8 +346,17 @@ function firstListValue(value: string): string {
   return (comma === -1 ? value : value.slice(0, comma)).trim();
 }
 
-function protocolOf(version: string): string {
-  return version === "1.1" ? "HTTP/1.1" : version === "1.0" ? "HTTP/1.0" : `HTTP/${version}`;
+function protocolOf(req: IncomingMessage): string {
+  // From the parser's numbers: comparing the `httpVersion` string it builds would cost a call per request.
+  const major = req.httpVersionMajor;
+  const minor = req.httpVersionMinor;
+  return major === 1
+    ? minor === 1
+      ? "HTTP/1.1"
+      : minor === 0
+        ? "HTTP/1.0"
+        : `HTTP/1.${minor}`
+    : `HTTP/${req.httpVersion}`;
 }
 
 function badRequest(message: string): HttpError {
