@@ -40,19 +40,22 @@ export function toRequest(req: IncomingMessage, trustProxy: boolean): Request | 
   // Node's parser lets `#` through. In the path, "%" only starts a pct-encoded octet (RFC 3986 §2.1); queries
   // are left to their parsers, as a stray "%" there is common and harmless.
   let q = -1;
+  let fragment = false;
   let percent = false;
   for (let i = 0; i < pathAndQuery.length; i++) {
     const c = pathAndQuery.charCodeAt(i);
     if (c === QUESTION) {
       q = i;
+      fragment = pathAndQuery.indexOf("#", i) !== -1;
       break;
     }
-    if (c === HASH) return badRequest(`Malformed request target ${quote(target)}`);
+    if (c === HASH) {
+      fragment = true;
+      break;
+    }
     if (c === PERCENT) percent = true;
   }
-  if (q !== -1 && pathAndQuery.indexOf("#", q) !== -1) {
-    return badRequest(`Malformed request target ${quote(target)}`);
-  }
+  if (fragment) return badRequest(`Malformed request target ${quote(target)}`);
   const uri = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
   const queryString = q === -1 ? undefined : pathAndQuery.slice(q + 1);
   if (percent && !hasValidPercentEncoding(uri)) {
@@ -187,28 +190,18 @@ const connections = new WeakMap<object, Connection>();
 function connectionOf(req: IncomingMessage): Connection {
   const socket = req.socket as (IncomingMessage["socket"] & { encrypted?: boolean }) | null;
   // A request without a socket (a hand-made IncomingMessage) has no connection to remember.
-  if (socket === null) {
-    return {
-      scheme: "http",
-      remoteAddr: "",
-      lastRaw: undefined,
-      lastHeaders: undefined,
-      lastFacts: undefined,
-    };
-  }
+  if (socket === null) return newConnection("http", "");
   let connection = connections.get(socket);
   if (connection === undefined) {
-    connection = {
-      scheme: socket.encrypted === true ? "https" : "http",
-      remoteAddr: socket.remoteAddress ?? "",
-      lastRaw: undefined,
-      lastHeaders: undefined,
-      lastFacts: undefined,
-    };
+    connection = newConnection(socket.encrypted === true ? "https" : "http", socket.remoteAddress ?? "");
     // A Unix domain socket has no peer address (""): remembered all the same, as nothing else would come.
     connections.set(socket, connection);
   }
   return connection;
+}
+
+function newConnection(scheme: "http" | "https", remoteAddr: string): Connection {
+  return { scheme, remoteAddr, lastRaw: undefined, lastHeaders: undefined, lastFacts: undefined };
 }
 
 /**
@@ -350,13 +343,9 @@ function protocolOf(req: IncomingMessage): string {
   // From the parser's numbers: comparing the `httpVersion` string it builds would cost a call per request.
   const major = req.httpVersionMajor;
   const minor = req.httpVersionMinor;
-  return major === 1
-    ? minor === 1
-      ? "HTTP/1.1"
-      : minor === 0
-        ? "HTTP/1.0"
-        : `HTTP/1.${minor}`
-    : `HTTP/${req.httpVersion}`;
+  if (major === 1 && minor === 1) return "HTTP/1.1";
+  if (major === 1 && minor === 0) return "HTTP/1.0";
+  return `HTTP/${req.httpVersion}`;
 }
 
 function badRequest(message: string): HttpError {
