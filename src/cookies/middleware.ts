@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/parse-options.js";
-import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
+import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 import { parseCookies } from "./parse.js";
 import { type CookieSpec, serializeCookie } from "./serialize.js";
 import { appendSetCookie } from "./set-cookie-header.js";
@@ -94,8 +94,6 @@ export function wrapCookies<Req extends Request = Request, Res extends Response 
 ): Handler<Req, Omit<Res, "cookies"> & Response> {
   if (options !== undefined) parseOptions("wrapCookies", optionsSchema, options);
   return (request) => {
-    const result = handler(cookiesRequest(request));
-    if (isThenable(result)) return result.then((response) => cookiesResponse(response, request));
-    return cookiesResponse(result, request);
+    return andThen(handler(cookiesRequest(request)), (response) => cookiesResponse(response, request));
   };
 }

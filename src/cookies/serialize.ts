@@ -2,6 +2,7 @@
  * `serializeCookie` builds one `Set-Cookie` line (RFC 6265 §4.1) and refuses, with a `TypeError` naming the
  * cookie and the attribute, anything that would break the header or be silently dropped by a browser.
  */
+import { isToken } from "../core/token.js";
 
 /** `SameSite` values; any letter case is accepted and written in its canonical form (`Lax`). */
 export type SameSite = "strict" | "lax" | "none" | "Strict" | "Lax" | "None";
@@ -28,8 +29,6 @@ export interface CookieAttributes {
 /** A cookie in `response.cookies`: a bare value, or a value with attributes. */
 export type CookieSpec = string | ({ value: string } & CookieAttributes);
 
-// RFC 9110 §5.6.2 token: what RFC 6265 §4.1.1 requires of a cookie name.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 6265 §4.1.1 cookie-octet without "%": values made only of these are written as they are.
 const PLAIN_VALUE = /^[\x21\x23-\x24\x26-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 // ";" would start a new attribute, CR/LF would split the header, other controls are refused by Node and browsers.
@@ -54,7 +53,8 @@ function show(value: unknown): string {
 
 /** Throws unless `name` is an RFC 6265 cookie name (an RFC 9110 token). */
 export function assertCookieName(name: unknown): asserts name is string {
-  if (typeof name !== "string" || !TOKEN.test(name)) {
+  // RFC 6265 §4.1.1: a cookie name is an RFC 9110 token.
+  if (typeof name !== "string" || !isToken(name)) {
     throw new TypeError(
       `Cookie name ${typeof name === "string" ? JSON.stringify(name) : String(name)} is not an RFC 6265 token ` +
         "(letters, digits and !#$%&'*+-.^_`|~ only)",

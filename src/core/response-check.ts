@@ -3,13 +3,7 @@
  * on the valid path. Adapters call it before writing anything; `wrapLint` turns its message into a throw.
  */
 import { describeValue } from "./describe-value.js";
-
-// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+import { isToken } from "./token.js";
 
 /**
  * True when `name` is a non-empty RFC 9110 token, the only legal shape of a field name (§5.1).
@@ -19,13 +13,7 @@ for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
  * isValidHeaderName("x request");    // false
  */
 export function isValidHeaderName(name: string): boolean {
-  const n = name.length;
-  if (n === 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 127 || TCHAR[c] === 0) return false;
-  }
-  return true;
+  return isToken(name);
 }
 
 // Any character but HTAB, SP, VCHAR (0x21–0x7E) and obs-text (0x80–0xFF).

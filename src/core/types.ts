@@ -84,3 +84,14 @@ export type Awaitable<T> = T | Promise<T>;
 export function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
+
+/**
+ * `f(value)`, after the promise settles when `value` is one: continue a sync-or-async result without an
+ * `await`, so a synchronous chain stays synchronous. Every middleware that may be either uses it.
+ *
+ * @example
+ * return andThen(handler(request), (response) => finish(response, request));
+ */
+export function andThen<T, U>(value: Awaitable<T>, f: (value: T) => Awaitable<U>): Awaitable<U> {
+  return isThenable(value) ? value.then(f) : f(value);
+}

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
-import type { Handler, Request, Response, ResponseHeaders } from "../core/types.js";
+import { andThen, type Handler, type Request, type Response, type ResponseHeaders } from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */
 export interface HeadOptions {
@@ -72,10 +72,7 @@ export function wrapHead<Req extends Request, Res extends Response>(
   options = parseHeadOptions(options);
   return (request) => {
     if (request.method !== "HEAD") return handler(request);
-    const result = handler(headRequest(request));
-    return result instanceof Promise
-      ? result.then((res) => headResponse(res, request, options))
-      : headResponse(result, request, options);
+    return andThen(handler(headRequest(request)), (res) => headResponse(res, request, options));
   };
 }
 

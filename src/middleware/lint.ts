@@ -4,7 +4,7 @@
  */
 import { describeValue } from "../core/describe-value.js";
 import { invalidHeaderValueIndex, isValidHeaderName, responseProblem } from "../core/response-check.js";
-import type { Handler, Request, Response } from "../core/types.js";
+import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 
 /**
  * What is wrong with a request, as a message naming the key, or `undefined` when it follows the SPEC.
@@ -147,16 +147,11 @@ export function wrapLint<Req extends Request, Res extends Response>(
   return (request) => {
     lintRequest(request);
     const before = snapshot(request);
-    const result = handler(request);
-    if (result instanceof Promise) {
-      // A handler's own error passes through untouched: it says more than a lint finding would.
-      return result.then((res) => {
-        checkUnchanged(before, request);
-        return lintResponse(res, request);
-      });
-    }
-    checkUnchanged(before, request);
-    return lintResponse(result, request);
+    // A handler's own error passes through untouched: it says more than a lint finding would.
+    return andThen(handler(request), (res) => {
+      checkUnchanged(before, request);
+      return lintResponse(res, request);
+    });
   };
 }
 

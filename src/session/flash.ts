@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/parse-options.js";
-import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
+import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 import type { SessionData } from "./store.js";
 import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
 
@@ -98,10 +98,9 @@ export function wrapFlash<
   if (options !== undefined) parseOptions("wrapFlash", z.strictObject({}), options);
   return (request) => {
     const inner = flashRequest<typeof request, F>(request);
-    const response = handler(inner);
-    if (isThenable(response)) {
-      return response.then((value) => flashResponse(value, inner) as Res & SessionResponseKeys<S>);
-    }
-    return flashResponse(response as Res & SessionResponseKeys<S>, inner) as Res & SessionResponseKeys<S>;
+    return andThen(
+      handler(inner),
+      (response) => flashResponse(response, inner) as Res & SessionResponseKeys<S>,
+    );
   };
 }
