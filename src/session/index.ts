@@ -13,13 +13,14 @@ export {
   flashResponse,
   wrapFlash,
 } from "./flash.js";
-export { assertJsonRoundTrip } from "./json-check.js";
+export { assertJsonRoundTrip, MAX_SESSION_DEPTH } from "./json-check.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
 export {
   type Incoming,
   type Outgoing,
+  type SessionConfig,
   type SessionErrorHook,
   type SessionHandler,
   type SessionOptions,
@@ -27,6 +28,7 @@ export {
   type SessionRequestKeys,
   type SessionResponseKeys,
   type SessionSchema,
+  sessionConfig,
   sessionRequest,
   sessionResponse,
   type UntypedSession,

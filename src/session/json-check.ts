@@ -5,6 +5,15 @@
  */
 
 /**
+ * The deepest nesting of objects and arrays that session data may have, the session object itself being the
+ * first level. Deeper data is refused with a `RangeError` before any recursive copy or `JSON.stringify` could
+ * overflow the stack: no real session is this deep, but a request body saved into the session can be.
+ */
+export const MAX_SESSION_DEPTH = 128;
+
+const TOO_DEEP = `nested deeper than ${MAX_SESSION_DEPTH} levels of objects and arrays`;
+
+/**
  * Throw a `TypeError` naming the path of the first value in `value` that `JSON.parse(JSON.stringify(value))`
  * would not give back unchanged; return normally otherwise.
  *
@@ -20,6 +29,8 @@
  * prototype of its own (the prototype is lost), array subclasses, arrays with holes, `toJSON` methods,
  * symbol keys and non-enumerable properties (dropped), and circular references (`JSON.stringify` throws).
  *
+ * Data nested deeper than `MAX_SESSION_DEPTH` levels throws a `RangeError` naming where (its path cut short).
+ *
  * Not detected, for speed: named (non-index) properties on an array, such as the `index` and `input` of a
  * `RegExp` match result; JSON drops them. Listing an array's keys would cost more than the whole walk.
  *
@@ -32,9 +43,11 @@
  */
 export function assertJsonRoundTrip(value: unknown, root = "session"): void {
   const problem = check(value, [], false);
-  if (problem !== undefined) {
-    throw new TypeError(`${renderPath(root, problem.path)}: ${problem.what} does not survive JSON`);
+  if (problem === undefined) return;
+  if (problem.what === TOO_DEEP) {
+    throw new RangeError(`${renderPath(root, problem.path)}: ${TOO_DEEP}`);
   }
+  throw new TypeError(`${renderPath(root, problem.path)}: ${problem.what} does not survive JSON`);
 }
 
 /** What was found, and where: `path` holds the keys from the leaf up (pushed while unwinding). */
@@ -74,6 +87,7 @@ function check(value: unknown, ancestors: object[], inArray: boolean): Problem |
   }
   if (value === null) return undefined;
   const object = value as object;
+  if (ancestors.length >= MAX_SESSION_DEPTH) return problem(TOO_DEEP);
   if (ancestors.includes(object)) return problem("circular reference (JSON.stringify throws)");
   const proto = Object.getPrototypeOf(object);
   if (proto === Array.prototype) return checkArray(object as unknown[], ancestors);
@@ -139,13 +153,17 @@ function describeInstance(object: object, proto: object): string {
   return `${name} (its prototype is lost: it comes back as a plain object)`;
 }
 
+// Enough of a path to find the place; the path to a too-deep value would fill the log line.
+const MAX_PATH_SHOWN = 8;
+
 function renderPath(root: string, reversed: readonly (string | number | symbol)[]): string {
   let out = root;
-  for (let i = reversed.length - 1; i >= 0; i--) {
+  const last = Math.max(0, reversed.length - MAX_PATH_SHOWN);
+  for (let i = reversed.length - 1; i >= last; i--) {
     const key = reversed[i]!;
     if (typeof key === "number") out += `[${key}]`;
     else if (typeof key === "symbol") out += `[${String(key)}]`;
     else out += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
   }
-  return out;
+  return last > 0 ? `${out}…` : out;
 }

@@ -31,9 +31,10 @@ export interface StoreReadContext {
  * - `readSession(key)` returns the data for `key`, or `undefined`/`null` when the key is unknown, expired
  *   or invalid. It must not throw for a bad key: bad keys come from the network.
  * - `writeSession(key, data)` stores `data` under `key` (or under a new key when `key` is `undefined`) and
- *   returns the key the client must send from now on. Data it cannot store (it would not survive JSON, or
- *   not fit a cookie) makes it throw at once, synchronously, a `TypeError` or a `CookieTooLargeError`:
- *   `wrapSession` lets those through unchanged, as the programmer errors they are.
+ *   returns the key the client must send from now on. Data it cannot store (it would not survive JSON, is
+ *   nested deeper than `MAX_SESSION_DEPTH`, or would not fit a cookie) makes it throw at once, synchronously,
+ *   a `TypeError`, a `RangeError` or a `CookieTooLargeError`: `wrapSession` lets those through unchanged,
+ *   as the programmer errors they are (500, not 503).
  * - `deleteSession(key)` forgets the session.
  *
  * Each may return a value or a Promise. Any other throw, and any rejection, is a store failure (HTTP 503 via

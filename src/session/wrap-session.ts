@@ -7,8 +7,17 @@ import { z } from "zod";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
+import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
-import { type Handler, isThenable, type Request, type Response } from "../core/types.js";
+import { isToken } from "../core/token.js";
+import {
+  type Awaitable,
+  andThen,
+  type Handler,
+  isThenable,
+  type Request,
+  type Response,
+} from "../core/types.js";
 import { CookieTooLargeError, SessionStoreError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
@@ -87,7 +96,6 @@ export interface SessionOptions<S extends SessionData = UntypedSession> {
   onError?: SessionErrorHook | undefined;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 6265 §4.1.1 cookie-octets: what a key can be made of. Longer than 4096 never fits a cookie (§6.1).
 const KEY_CHARS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
 const MAX_KEY_LENGTH = 4096;
@@ -108,7 +116,7 @@ const optionsSchema = z.strictObject({
       "must be a SessionStore (readSession, writeSession and deleteSession functions)",
     )
     .optional(),
-  cookieName: z.string().regex(TOKEN, "must be an RFC 6265 cookie name (an RFC 9110 token)").optional(),
+  cookieName: z.string().refine(isToken, "must be an RFC 6265 cookie name (an RFC 9110 token)").optional(),
   root: z.string().startsWith("/", 'must start with "/"').optional(),
   cookieAttrs: z
     .strictObject({
@@ -139,20 +147,6 @@ const optionsSchema = z.strictObject({
   onError: z.custom<SessionErrorHook>(isFunction, "must be a function").optional(),
 });
 
-/** Options validated and cookie attributes compiled, once. */
-interface SessionConfig {
-  readonly store: SessionStore<SessionData>;
-  readonly cookieName: string;
-  readonly schema: SessionSchema | undefined;
-  readonly onError: SessionErrorHook;
-  /** defaults < cookieAttrs < root; `secure` only when given. */
-  readonly attrs: CookieAttributes;
-  readonly secureGiven: boolean;
-  /** Attribute text for `http` and `https` requests, and the same with `Max-Age=0` for deletion. */
-  readonly text: readonly [http: string, https: string];
-  readonly expire: readonly [http: string, https: string];
-}
-
 const DEFAULT_ATTRS: CookieAttributes = { path: "/", httpOnly: true, sameSite: "lax" };
 
 function defaultOnError(report: SessionReport, request: Request): void {
@@ -163,7 +157,8 @@ function defaultOnError(report: SessionReport, request: Request): void {
   );
 }
 
-function merge(base: CookieAttributes, over: CookieAttributes | undefined): CookieAttributes {
+/** `over`'s defined attributes on top of `base`'s. */
+function mergeAttrs(base: CookieAttributes, over: CookieAttributes | undefined): CookieAttributes {
   if (over === undefined) return base;
   const out: Record<string, unknown> = { ...base };
   for (const key in over) {
@@ -173,99 +168,149 @@ function merge(base: CookieAttributes, over: CookieAttributes | undefined): Cook
   return out as CookieAttributes;
 }
 
-function compile(
-  name: string,
-  attrs: CookieAttributes,
-  secureGiven: boolean,
-  https: boolean,
-  expire: boolean,
-) {
-  let all = secureGiven || !https ? attrs : { ...attrs, secure: true };
-  if (expire) all = { ...all, maxAge: 0, expires: undefined };
-  return cookieAttributesText(name, all);
-}
+/**
+ * `wrapSession`'s options, validated once, with the defaults filled in and the cookie's attribute text built
+ * for http and https (Plug's `init`). Made by `sessionConfig(options)`; `wrapSession` makes its own.
+ */
+class CompiledSessionConfig {
+  readonly store: SessionStore<SessionData>;
+  readonly cookieName: string;
+  readonly schema: SessionSchema | undefined;
+  readonly onError: SessionErrorHook;
+  /** defaults < cookieAttrs < root; `secure` only when given. */
+  readonly attrs: CookieAttributes;
+  /** Attribute text for [http, https] requests, and the same with `Max-Age=0` for deletion. */
+  private readonly text: readonly [string, string];
+  private readonly expireText: readonly [string, string];
 
-function buildConfig(options: SessionOptions<any>): SessionConfig {
-  const parsed = parseOptions("wrapSession", optionsSchema, options);
-  const cookieName = parsed.cookieName ?? "ring-session";
-  let attrs = merge(DEFAULT_ATTRS, parsed.cookieAttrs as CookieAttributes | undefined);
-  if (parsed.root !== undefined) attrs = { ...attrs, path: parsed.root };
-  const secureGiven = attrs.secure !== undefined;
-  let text: [string, string];
-  let expire: [string, string];
-  try {
-    text = [
-      compile(cookieName, attrs, secureGiven, false, false),
-      compile(cookieName, attrs, secureGiven, true, false),
-    ];
-    expire = [
-      compile(cookieName, attrs, secureGiven, false, true),
-      compile(cookieName, attrs, secureGiven, true, true),
-    ];
-  } catch (error) {
-    throw new TypeError(`wrapSession: option "cookieAttrs": ${(error as Error).message}`);
+  constructor(options: SessionOptions<any>, owner: string) {
+    const parsed = parseOptions(owner, optionsSchema, options);
+    this.cookieName = parsed.cookieName ?? "ring-session";
+    let attrs = mergeAttrs(DEFAULT_ATTRS, parsed.cookieAttrs as CookieAttributes | undefined);
+    if (parsed.root !== undefined) attrs = { ...attrs, path: parsed.root };
+    this.attrs = attrs;
+    try {
+      this.text = [this.attributeText(attrs, false, false), this.attributeText(attrs, true, false)];
+      this.expireText = [this.attributeText(attrs, false, true), this.attributeText(attrs, true, true)];
+    } catch (error) {
+      throw new TypeError(`${owner}: option "cookieAttrs": ${(error as Error).message}`);
+    }
+    this.store = (parsed.store as SessionStore<SessionData> | undefined) ?? memoryStore();
+    this.schema = parsed.schema;
+    this.onError = parsed.onError ?? defaultOnError;
   }
-  return {
-    store: (parsed.store as SessionStore<SessionData> | undefined) ?? memoryStore(),
-    cookieName,
-    schema: parsed.schema,
-    onError: parsed.onError ?? defaultOnError,
-    attrs,
-    secureGiven,
-    text,
-    expire,
-  };
+
+  /** The `; Path=/; HttpOnly…` text: `secure` on https unless given, `Max-Age=0` to expire. */
+  private attributeText(attrs: CookieAttributes, https: boolean, expire: boolean): string {
+    let all = attrs;
+    if (https && all.secure === undefined) all = { ...all, secure: true };
+    if (expire) all = { ...all, maxAge: 0, expires: undefined };
+    return cookieAttributesText(this.cookieName, all);
+  }
+
+  /** The `Set-Cookie` line carrying `value`, with this response's attributes over the configured ones. */
+  cookieLine(request: Request, value: string, over: CookieAttributes | undefined, expire: boolean): string {
+    const https = request.scheme === "https";
+    const text =
+      over === undefined
+        ? (expire ? this.expireText : this.text)[https ? 1 : 0]
+        : this.attributeText(mergeAttrs(this.attrs, over), https, expire);
+    const line = `${this.cookieName}=${value}${text}`;
+    // RFC 6265 §6.1: browsers keep at least 4096 bytes per cookie (name, value and attributes); past that they
+    // may drop it silently. The line is ASCII, so its length is its size in bytes.
+    if (line.length > MAX_LINE_BYTES)
+      throw new CookieTooLargeError(this.cookieName, line.length, MAX_LINE_BYTES);
+    return line;
+  }
+
+  /** Tell `onError`; a hook that throws is logged, never allowed to fail the request. */
+  report(request: Request, what: SessionReport): void {
+    try {
+      this.onError(what, request);
+    } catch (error) {
+      console.error(
+        `ringlet session: onError threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
 }
 
-const configs = new WeakMap<object, SessionConfig>();
-let defaultConfig: SessionConfig | undefined;
+/** The compiled options of `sessionRequest` and `sessionResponse`; see `sessionConfig`. */
+export type SessionConfig = CompiledSessionConfig;
 
-// The halves take plain options; each options object is validated once and remembered, so pass the same
-// object on every request (a new `{}` each time would also mean a new default memory store each time).
-function configFor(options: SessionOptions<any> | undefined): SessionConfig {
-  if (options === undefined) {
-    defaultConfig ??= buildConfig({});
+/**
+ * Validate `options` once and compile them for the halves (Plug's `init`): pass the result to every
+ * `sessionRequest` / `sessionResponse` call. Throws a `TypeError` naming a bad option.
+ *
+ * @example
+ * const config = sessionConfig({ store: memoryStore(), cookieName: "sid" });
+ * const req = await sessionRequest(request, config);
+ * const res = await sessionResponse(handlerResponse, req, config);
+ */
+export function sessionConfig(options: SessionOptions<any> = {}): SessionConfig {
+  return new CompiledSessionConfig(options, "sessionConfig");
+}
+
+let defaultConfig: CompiledSessionConfig | undefined;
+
+function configOf(config: SessionConfig | undefined, owner: string): CompiledSessionConfig {
+  if (config === undefined) {
+    // One shared default memory store for the halves called without a config.
+    defaultConfig ??= new CompiledSessionConfig({}, owner);
     return defaultConfig;
   }
-  let config = configs.get(options);
-  if (config === undefined) {
-    config = buildConfig(options);
-    configs.set(options, config);
+  if (!(config instanceof CompiledSessionConfig)) {
+    throw new TypeError(
+      `${owner}: the second argument must come from sessionConfig(options), got ${describeValue(config)} ` +
+        "(options are validated once, by sessionConfig)",
+    );
   }
   return config;
 }
 
-function report(config: SessionConfig, request: Request, what: SessionReport): void {
+type StoreOperation = "readSession" | "writeSession" | "deleteSession";
+
+/**
+ * Call the store, then continue with `next`, synchronously when the store answered synchronously. A throw
+ * or rejection becomes a `SessionStoreError` (503), reported to `onError`; except that data a store refuses
+ * at once is the handler's bug, not an outage, and goes through unchanged (500).
+ */
+function callStore<T, U>(
+  config: CompiledSessionConfig,
+  request: Request,
+  operation: StoreOperation,
+  call: () => Awaitable<T>,
+  next: (value: T) => Awaitable<U>,
+): Awaitable<U> {
+  let result: Awaitable<T>;
   try {
-    config.onError(what, request);
+    result = call();
   } catch (error) {
-    // A failing hook must not turn a rejected cookie into a failed request; it is still not silent.
-    console.error(
-      `ringlet session: onError threw: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    if (operation === "writeSession" && isDataError(error)) throw error;
+    throw storeFailure(config, request, operation, error);
   }
+  if (!isThenable(result)) return next(result);
+  return result.then(next, (error: unknown) => {
+    throw storeFailure(config, request, operation, error);
+  });
 }
 
-/** The `StoreReadContext` a store gets: its reports go to `onError` with this request. */
-class ReadContext implements StoreReadContext {
-  constructor(
-    private readonly config: SessionConfig,
-    private readonly request: Request,
-  ) {}
-  report(what: SessionReport): void {
-    report(this.config, this.request, what);
-  }
+/**
+ * What an in-process store throws synchronously for data it cannot keep: a `TypeError` (not JSON), a
+ * `RangeError` (nested past the depth limit) or a `CookieTooLargeError`. None is an I/O failure.
+ */
+function isDataError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof CookieTooLargeError;
 }
 
 function storeFailure(
-  config: SessionConfig,
+  config: CompiledSessionConfig,
   request: Request,
-  operation: "readSession" | "writeSession" | "deleteSession",
+  operation: StoreOperation,
   cause: unknown,
 ): SessionStoreError {
-  const error = new SessionStoreError(operation, cause);
-  report(config, request, { kind: "store-failure", reason: `${operation} failed`, cause });
-  return error;
+  config.report(request, { kind: "store-failure", reason: `${operation} failed`, cause });
+  return new SessionStoreError(operation, cause);
 }
 
 function withSession<Req extends Request, S extends SessionData>(
@@ -273,25 +318,19 @@ function withSession<Req extends Request, S extends SessionData>(
   session: SessionData,
   sessionKey: string | undefined,
 ): Req & SessionRequestKeys<S> {
-  // Not `{ ...request, session, sessionKey }`: on Node 20 (V8 11) a spread that adds keys costs ≈ 3 µs, a copy
-  // then two stores ≈ 0.15 µs. Object.assign would call the `__proto__` setter for an own "__proto__" key,
-  // so such a request keeps the spread.
-  if (Object.hasOwn(request, "__proto__")) return { ...request, session: session as Partial<S>, sessionKey };
-  const out = Object.assign({}, request) as Req & { session: unknown; sessionKey: unknown };
-  out.session = session;
-  out.sessionKey = sessionKey;
-  return out as Req & SessionRequestKeys<S>;
+  return { ...request, session: session as Partial<S>, sessionKey };
 }
 
+/** The session the store returned, if it is an object (and passes the schema); else none, reported. */
 function adopt<Req extends Request, S extends SessionData>(
-  config: SessionConfig,
+  config: CompiledSessionConfig,
   request: Req,
   key: string,
   data: unknown,
 ): Req & SessionRequestKeys<S> {
   if (data === undefined || data === null) return withSession(request, EMPTY, undefined);
   if (typeof data !== "object" || Array.isArray(data)) {
-    report(config, request, {
+    config.report(request, {
       kind: "invalid-session",
       reason: "the store returned data that is not an object",
     });
@@ -303,7 +342,7 @@ function adopt<Req extends Request, S extends SessionData>(
       const issue = result.error.issues[0];
       const where =
         issue === undefined || issue.path.length === 0 ? "session" : `session.${issue.path.join(".")}`;
-      report(config, request, {
+      config.report(request, {
         kind: "invalid-session",
         reason: `${where}: ${issue?.message ?? "does not match the schema"}`,
       });
@@ -318,24 +357,24 @@ function adopt<Req extends Request, S extends SessionData>(
  * Ring's `session-request`: the request with `session` (the stored data, or `{}`) and `sessionKey` (the key, or
  * `undefined`). The store is asked only when the request has a plausible session cookie; what it does not know
  * is never adopted. Returns a Promise only when the store answered with one. A store that throws makes it
- * throw (or reject with) a `SessionStoreError`.
+ * throw (or reject with) a `SessionStoreError`. Without a `config`, a shared default (a memory store) is used.
  *
  * @example
- * const options = { store: memoryStore() }; // one object, reused: validated once
- * const req = await sessionRequest(request, options);
+ * const config = sessionConfig({ store: memoryStore() }); // once, at start-up
+ * const req = await sessionRequest(request, config);
  * req.session; // {} or the stored data
  */
 export function sessionRequest<Req extends Request, S extends SessionData = UntypedSession>(
   request: Req,
-  options?: SessionOptions<S>,
-): (Req & SessionRequestKeys<S>) | Promise<Req & SessionRequestKeys<S>> {
-  return loadSession(configFor(options), request);
+  config?: SessionConfig,
+): Awaitable<Req & SessionRequestKeys<S>> {
+  return loadSession(configOf(config, "sessionRequest"), request);
 }
 
 function loadSession<Req extends Request, S extends SessionData>(
-  config: SessionConfig,
+  config: CompiledSessionConfig,
   request: Req,
-): (Req & SessionRequestKeys<S>) | Promise<Req & SessionRequestKeys<S>> {
+): Awaitable<Req & SessionRequestKeys<S>> {
   const cookies = (request as { cookies?: Readonly<Record<string, string>> }).cookies;
   const key =
     typeof cookies === "object" && cookies !== null
@@ -343,69 +382,17 @@ function loadSession<Req extends Request, S extends SessionData>(
       : readCookie(request.headers.cookie, config.cookieName);
   if (key === undefined) return withSession(request, EMPTY, undefined);
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_CHARS.test(key)) {
-    report(config, request, { kind: "rejected-cookie", reason: "the session cookie is not a plausible key" });
+    config.report(request, { kind: "rejected-cookie", reason: "the session cookie is not a plausible key" });
     return withSession(request, EMPTY, undefined);
   }
-  let data: ReturnType<SessionStore["readSession"]>;
-  try {
-    data = config.store.readSession(key, new ReadContext(config, request));
-  } catch (error) {
-    throw storeFailure(config, request, "readSession", error);
-  }
-  if (isThenable(data)) {
-    return data.then(
-      (value) => adopt(config, request, key, value),
-      (error: unknown) => {
-        throw storeFailure(config, request, "readSession", error);
-      },
-    );
-  }
-  return adopt(config, request, key, data);
-}
-
-function setCookie<Res extends Response>(
-  config: SessionConfig,
-  request: Request,
-  response: Res,
-  value: string,
-  attrs: CookieAttributes | undefined,
-  expire: boolean,
-): Res {
-  const https = request.scheme === "https" ? 1 : 0;
-  let text: string;
-  if (attrs === undefined) {
-    text = expire ? config.expire[https] : config.text[https];
-  } else {
-    let all = merge(config.attrs, attrs);
-    if (!config.secureGiven && attrs.secure === undefined && https) all = { ...all, secure: true };
-    if (expire) all = { ...all, maxAge: 0, expires: undefined };
-    text = cookieAttributesText(config.cookieName, all);
-  }
-  const line = `${config.cookieName}=${value}${text}`;
-  // RFC 6265 §6.1: browsers keep at least 4096 bytes per cookie (name, value and attributes); past that they
-  // may drop it silently. The line is ASCII, so its length is its size in bytes.
-  if (line.length > MAX_LINE_BYTES)
-    throw new CookieTooLargeError(config.cookieName, line.length, MAX_LINE_BYTES);
-  return { ...response, headers: appendSetCookie(response.headers, line) };
-}
-
-function checkedKey(config: SessionConfig, request: Request, key: unknown): string {
-  if (typeof key !== "string" || !KEY_CHARS.test(key)) {
-    // Never the key itself: it is (nearly) a session id, and this message is logged.
-    const got =
-      typeof key !== "string"
-        ? key === null
-          ? "null"
-          : typeof key
-        : key === ""
-          ? "an empty string"
-          : "a string with other characters";
-    const problem = new TypeError(
-      `writeSession must return a non-empty string of RFC 6265 cookie-octets, got ${got}`,
-    );
-    throw storeFailure(config, request, "writeSession", problem);
-  }
-  return key;
+  const context: StoreReadContext = { report: (what) => config.report(request, what) };
+  return callStore(
+    config,
+    request,
+    "readSession",
+    () => config.store.readSession(key, context),
+    (data) => adopt<Req, S>(config, request, key, data),
+  );
 }
 
 type ResponseKey = "session" | "sessionCookieAttrs" | "recreateSession";
@@ -421,67 +408,143 @@ export type Incoming<Req> = [Exclude<keyof Req, keyof Request | RequestKey>] ext
   ? Request
   : Omit<Req, RequestKey> & Request;
 
-function afterWrite<Res extends Response>(
-  config: SessionConfig,
+/**
+ * What a response asks of the session (docs/sessions.md, "Response side"), decided before anything is done
+ * (Plug's `:write | :drop | :renew | :ignore`). `key` is the request's valid incoming key, if any.
+ */
+type Decision =
+  /** No session keys in the response: nothing to do. */
+  | { readonly action: "keep" }
+  /** No `session`, but `sessionCookieAttrs` and a key: re-send the key with those attributes. */
+  | { readonly action: "touch"; readonly key: string; readonly attrs: CookieAttributes }
+  /** `session: data`: store it under `key` (a new key when there is none). */
+  | {
+      readonly action: "write";
+      readonly key: string | undefined;
+      readonly data: SessionData;
+      readonly attrs: CookieAttributes | undefined;
+    }
+  /** `session: data` with `recreateSession`: delete `key` (if any), store the data under a new key. */
+  | {
+      readonly action: "renew";
+      readonly key: string | undefined;
+      readonly data: SessionData;
+      readonly attrs: CookieAttributes | undefined;
+    }
+  /** `session: null`: delete `key` (if any) and expire the cookie. */
+  | {
+      readonly action: "drop";
+      readonly key: string | undefined;
+      readonly attrs: CookieAttributes | undefined;
+    };
+
+const KEEP: Decision = { action: "keep" };
+
+/** The decision for `response`; throws a `TypeError` for session keys of the wrong type (a programmer error). */
+function decide(response: Response & SessionResponseKeys<SessionData>, key: string | undefined): Decision {
+  const { session, sessionCookieAttrs: attrs, recreateSession } = response;
+  if (attrs !== undefined && (typeof attrs !== "object" || attrs === null)) {
+    throw new TypeError(`response.sessionCookieAttrs must be an object, got ${describeValue(attrs)}`);
+  }
+  if (!("session" in response)) {
+    return attrs !== undefined && key !== undefined ? { action: "touch", key, attrs } : KEEP;
+  }
+  if (session === null) return { action: "drop", key, attrs };
+  if (typeof session !== "object" || Array.isArray(session)) {
+    throw new TypeError(
+      `response.session must be an object (to store), null (to delete) or absent, got ${Array.isArray(session) ? "an array" : typeof session}`,
+    );
+  }
+  // Session fixation defence (OWASP): after a privilege change, the old key must stop working.
+  return { action: recreateSession === true ? "renew" : "write", key, data: session, attrs };
+}
+
+/** Carry out `decision` against the store; the returned response has the `Set-Cookie` line it needs. */
+function perform<Res extends Response>(
+  config: CompiledSessionConfig,
   request: Request,
   response: Res,
-  oldKey: string | undefined,
-  written: unknown,
-  attrs: CookieAttributes | undefined,
-): Res {
-  // The key kept on update was already checked on the way in.
-  const key = written === oldKey && oldKey !== undefined ? oldKey : checkedKey(config, request, written);
-  // Ring: send the cookie when the key changed, or when attributes were given for this response.
-  if (key !== oldKey || attrs !== undefined) return setCookie(config, request, response, key, attrs, false);
-  return response;
+  decision: Decision,
+): Awaitable<Res> {
+  switch (decision.action) {
+    case "keep":
+      return response;
+    case "touch":
+      return withCookie(config, request, response, decision.key, decision.attrs, false);
+    case "drop": {
+      // Unlike Ring, deleting a session always expires the cookie, so the browser forgets the key too.
+      const expire = () => withCookie(config, request, response, "", decision.attrs, true);
+      return deleteThen(config, request, decision.key, expire);
+    }
+    case "renew":
+      return deleteThen(config, request, decision.key, () =>
+        write(config, request, response, undefined, decision.data, decision.attrs),
+      );
+    case "write":
+      return write(config, request, response, decision.key, decision.data, decision.attrs);
+  }
+}
+
+function deleteThen<T>(
+  config: CompiledSessionConfig,
+  request: Request,
+  key: string | undefined,
+  next: () => Awaitable<T>,
+): Awaitable<T> {
+  if (key === undefined) return next();
+  return callStore(config, request, "deleteSession", () => config.store.deleteSession(key), next);
 }
 
 function write<Res extends Response>(
-  config: SessionConfig,
+  config: CompiledSessionConfig,
   request: Request,
   response: Res,
-  oldKey: string | undefined,
+  key: string | undefined,
   data: SessionData,
   attrs: CookieAttributes | undefined,
-): Res | Promise<Res> {
-  let written: ReturnType<SessionStore["writeSession"]>;
-  try {
-    written = config.store.writeSession(oldKey, data);
-  } catch (error) {
-    // Data the store refuses at once (it would not survive JSON, or not fit a cookie) is the handler's bug,
-    // not an outage: let it through as it is (a 500), rather than a 503 that says "try again later".
-    if (error instanceof TypeError || error instanceof CookieTooLargeError) throw error;
-    throw storeFailure(config, request, "writeSession", error);
-  }
-  if (isThenable(written)) {
-    return written.then(
-      (key) => afterWrite(config, request, response, oldKey, key, attrs),
-      (error: unknown) => {
-        throw storeFailure(config, request, "writeSession", error);
-      },
-    );
-  }
-  return afterWrite(config, request, response, oldKey, written, attrs);
+): Awaitable<Res> {
+  return callStore(
+    config,
+    request,
+    "writeSession",
+    () => config.store.writeSession(key, data),
+    (written) => {
+      // The key kept on update was already checked on the way in.
+      if (written !== key || key === undefined) checkKey(config, request, written);
+      // Ring: send the cookie when the key changed, or when attributes were given for this response.
+      if (written !== key || attrs !== undefined) {
+        return withCookie(config, request, response, written, attrs, false);
+      }
+      return response;
+    },
+  );
 }
 
-function remove<T>(
-  config: SessionConfig,
+function checkKey(config: CompiledSessionConfig, request: Request, key: unknown): void {
+  if (typeof key === "string" && KEY_CHARS.test(key)) return;
+  // Never the key itself: it is (nearly) a session id, and this message is logged.
+  const got =
+    typeof key !== "string"
+      ? describeValue(key)
+      : key === ""
+        ? "an empty string"
+        : "a string with other characters";
+  const problem = new TypeError(
+    `writeSession must return a non-empty string of RFC 6265 cookie-octets, got ${got}`,
+  );
+  throw storeFailure(config, request, "writeSession", problem);
+}
+
+function withCookie<Res extends Response>(
+  config: CompiledSessionConfig,
   request: Request,
-  key: string,
-  next: () => T | Promise<T>,
-): T | Promise<T> {
-  let done: ReturnType<SessionStore["deleteSession"]>;
-  try {
-    done = config.store.deleteSession(key);
-  } catch (error) {
-    throw storeFailure(config, request, "deleteSession", error);
-  }
-  if (isThenable(done)) {
-    return done.then(next, (error: unknown) => {
-      throw storeFailure(config, request, "deleteSession", error);
-    });
-  }
-  return next();
+  response: Res,
+  value: string,
+  attrs: CookieAttributes | undefined,
+  expire: boolean,
+): Res {
+  const line = config.cookieLine(request, value, attrs, expire);
+  return { ...response, headers: appendSetCookie(response.headers, line) };
 }
 
 /**
@@ -492,51 +555,28 @@ function remove<T>(
  * `CookieTooLargeError` when the `set-cookie` line would exceed 4096 bytes.
  *
  * @example
- * const res = await sessionResponse({ ...response("ok"), session: { user: 42 } }, req, options);
+ * const res = await sessionResponse({ ...response("ok"), session: { user: 42 } }, req, config);
  */
 export function sessionResponse<Res extends Response, S extends SessionData = UntypedSession>(
   response: (Res & SessionResponseKeys<S>) | null | undefined,
   request: Request & Partial<SessionRequestKeys<any>>,
-  options?: SessionOptions<S>,
-): Outgoing<Res> | Promise<Outgoing<Res>> {
-  return writeResponse(configFor(options), response, request) as Outgoing<Res> | Promise<Outgoing<Res>>;
+  config?: SessionConfig,
+): Awaitable<Outgoing<Res>> {
+  return finish(configOf(config, "sessionResponse"), response, request) as Awaitable<Outgoing<Res>>;
 }
 
-function writeResponse<Res extends Response>(
-  config: SessionConfig,
+function finish<Res extends Response>(
+  config: CompiledSessionConfig,
   response: (Res & SessionResponseKeys<SessionData>) | null | undefined,
   request: Request & Partial<SessionRequestKeys<any>>,
-): Response | null | undefined | Promise<Response> {
+): Awaitable<Response | null | undefined> {
   if (response === undefined || response === null) return response;
-  const hasSession = "session" in response;
-  if (!hasSession && !("sessionCookieAttrs" in response) && !("recreateSession" in response)) return response;
-  const { session, sessionCookieAttrs: attrs, recreateSession, ...rest } = response;
-  const key = request.sessionKey;
-  if (attrs !== undefined && (typeof attrs !== "object" || attrs === null)) {
-    throw new TypeError(`response.sessionCookieAttrs must be an object, got ${String(attrs)}`);
+  if (!("session" in response) && !("sessionCookieAttrs" in response) && !("recreateSession" in response)) {
+    return response;
   }
-  if (!hasSession) {
-    // No change to the session; with attributes, re-send the current key so the handler can extend its life.
-    return attrs !== undefined && key !== undefined
-      ? setCookie(config, request, rest, key, attrs, false)
-      : rest;
-  }
-  if (session === null) {
-    // Unlike Ring, deleting a session always expires the cookie, so the browser forgets the key too.
-    const expire = () => setCookie(config, request, rest, "", attrs, true);
-    return key === undefined ? expire() : remove(config, request, key, expire);
-  }
-  if (typeof session !== "object" || Array.isArray(session)) {
-    throw new TypeError(
-      `response.session must be an object (to store), null (to delete) or absent, got ${Array.isArray(session) ? "an array" : typeof session}`,
-    );
-  }
-  if (recreateSession === true) {
-    // Session fixation defence (OWASP): after a privilege change, the old key must stop working.
-    if (key === undefined) return write(config, request, rest, undefined, session, attrs);
-    return remove(config, request, key, () => write(config, request, rest, undefined, session, attrs));
-  }
-  return write(config, request, rest, key, session, attrs);
+  const decision = decide(response, request.sessionKey);
+  const { session: _s, sessionCookieAttrs: _a, recreateSession: _r, ...rest } = response;
+  return perform(config, request, rest, decision);
 }
 
 /**
@@ -560,14 +600,11 @@ export function wrapSession<
   handler: Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>,
   options: SessionOptions<S> = {},
 ): Handler<Incoming<Req>, Outgoing<Res>> {
-  const config = buildConfig(options);
-  const respond = (request: Req & SessionRequestKeys<S>) => {
-    const response = handler(request);
-    if (isThenable(response)) return response.then((value) => writeResponse(config, value, request));
-    return writeResponse(config, response, request);
-  };
-  return ((request: Req) => {
-    const read = loadSession<Req, S>(config, request);
-    return isThenable(read) ? read.then(respond) : respond(read);
-  }) as unknown as Handler<Incoming<Req>, Outgoing<Res>>;
+  const config = new CompiledSessionConfig(options, "wrapSession");
+  const respond = (request: Req & SessionRequestKeys<S>) =>
+    andThen(handler(request), (response) => finish(config, response, request));
+  return ((request: Req) => andThen(loadSession<Req, S>(config, request), respond)) as unknown as Handler<
+    Incoming<Req>,
+    Outgoing<Res>
+  >;
 }

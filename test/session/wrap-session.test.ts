@@ -7,9 +7,11 @@ import { CookieTooLargeError, SessionStoreError } from "../../src/session/errors
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionReport, SessionStore } from "../../src/session/store.js";
 import {
+  type SessionConfig,
   type SessionHandler,
   type SessionOptions,
   type SessionRequestKeys,
+  sessionConfig,
   sessionRequest,
   sessionResponse,
   type UntypedSession,
@@ -471,11 +473,28 @@ describe("wrapSession with data a store cannot keep", () => {
     expect(reports).toEqual([]);
   });
 
-  it("still treats a rejection, even with a TypeError, and any other throw as a store failure", async () => {
+  it("lets a synchronous RangeError (data nested too deep) through as the handler's bug, not a 503", async () => {
+    const reports: SessionReport[] = [];
+    const store: SessionStore = {
+      ...mapStore(),
+      writeSession: () => {
+        throw new RangeError("too deep");
+      },
+    };
+    const error = await harness(store, { onError: (r) => reports.push(r) })
+      .call(undefined, { session: {} })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).not.toBeInstanceOf(SessionStoreError);
+    expect(reports).toEqual([]);
+  });
+
+  it("still treats a rejection, even with a TypeError or RangeError, and any other throw as a store failure", async () => {
     for (const fail of [
       () => Promise.reject(new TypeError("socket gone")),
+      () => Promise.reject(new RangeError("x")),
       () => {
-        throw new RangeError("x");
+        throw new Error("x");
       },
     ]) {
       const store: SessionStore = { ...mapStore(), writeSession: fail as SessionStore["writeSession"] };
@@ -762,29 +781,43 @@ describe("wrapSession options", () => {
 });
 
 describe("sessionRequest and sessionResponse", () => {
-  it("work as halves with one options object, validated once", async () => {
+  it("work as halves with one config from sessionConfig, validated once", async () => {
     let reads = 0;
-    const options = {
+    const config = sessionConfig({
       store: mapStore(),
       get cookieName() {
         reads++;
         return "sid";
       },
-    };
-    const req = await sessionRequest(request(), options);
+    });
+    const req = await sessionRequest(request(), config);
     expect(req.session).toEqual({});
-    const res = await sessionResponse({ ...response("x"), session: { a: 1 } }, req, options);
+    const res = await sessionResponse({ ...response("x"), session: { a: 1 } }, req, config);
     expect(res).toEqual({
       status: 200,
       headers: { "set-cookie": "sid=k1; Path=/; HttpOnly; SameSite=Lax" },
       body: "x",
     });
-    const again = await sessionRequest(request("sid=k1"), options);
+    const again = await sessionRequest(request("sid=k1"), config);
     expect(again).toMatchObject({ session: { a: 1 }, sessionKey: "k1" });
     expect(reads).toBe(1);
   });
 
-  it("share a default memory store when given no options", async () => {
+  it("sessionConfig names a bad option", () => {
+    expect(() => sessionConfig({ root: "x" })).toThrow(/^sessionConfig: option "root": must start with "\/"/);
+  });
+
+  it("refuse a plain options object in place of a config, saying how to make one", () => {
+    const options = { store: mapStore() } as unknown as SessionConfig;
+    expect(() => sessionRequest(request(), options)).toThrow(
+      /^sessionRequest: the second argument must come from sessionConfig\(options\), got an object/,
+    );
+    expect(() => sessionResponse(response("x"), request(), options)).toThrow(
+      /^sessionResponse: .*sessionConfig/,
+    );
+  });
+
+  it("share a default memory store when given no config", async () => {
     const res = (await sessionResponse(
       { ...response("x"), session: { a: 1 } },
       await sessionRequest(request()),
