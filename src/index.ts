@@ -19,6 +19,7 @@ export {
   type SameSite,
   serializeCookie,
 } from "./cookies/serialize.js";
+export { setCookie } from "./cookies/set-cookie-header.js";
 export {
   type BodySchema,
   DEFAULT_BODY_LIMIT,
@@ -39,7 +40,6 @@ export {
   notFound,
   redirect,
   response,
-  setCookie,
   status,
   type WithHeaders,
 } from "./core/response.js";

@@ -2,7 +2,6 @@
  * Response helpers in the spirit of Ring's `ring.util.response`: small functions that build a response map
  * or return a new one with one thing changed. None of them mutates its argument, so frozen maps are fine.
  */
-import { type CookieAttributes, serializeCookie } from "../cookies/serialize.js";
 import { isValidHeaderName, isValidHeaderValue } from "./response-check.js";
 import type { Response, ResponseBody, ResponseHeaders } from "./types.js";
 
@@ -122,36 +121,6 @@ export function notFound(body?: ResponseBody): Response {
 export function created(url: string, body?: ResponseBody): Response {
   checkLocation("created", url);
   return { status: 201, headers: { location: url }, body };
-}
-
-/**
- * A copy of `res` with one more `set-cookie` line. Existing `set-cookie` lines (under any spelling of the
- * name) are kept, and the header becomes an array so each cookie is sent on its own line (RFC 6265 §3:
- * cookies must not be folded into one line). The line is built by `serializeCookie`, which throws a
- * `TypeError` for an invalid name, value or attribute.
- *
- * @example
- * setCookie(response("ok"), "theme", "dark", { path: "/", httpOnly: true });
- * // headers: { "set-cookie": ["theme=dark; Path=/; HttpOnly"] }
- */
-export function setCookie<R extends Response>(
-  res: R,
-  name: string,
-  value: string,
-  attrs?: CookieAttributes,
-): WithHeaders<R> {
-  const line = serializeCookie(name, value, attrs);
-  const lines: string[] = [];
-  const headers = res.headers;
-  for (const k in headers) {
-    if (k.length === 10 && Object.hasOwn(headers, k) && k.toLowerCase() === "set-cookie") {
-      const existing = headers[k]!;
-      if (typeof existing === "string") lines.push(existing);
-      else lines.push(...existing);
-    }
-  }
-  lines.push(line);
-  return { ...res, headers: withHeader(headers, "set-cookie", lines) };
 }
 
 /** `headers` with `key` (lower case) set, dropping every other spelling of it; `headers` is not touched. */

@@ -8,7 +8,6 @@ import {
   notFound,
   redirect,
   response,
-  setCookie,
   status,
 } from "../../src/core/response.js";
 import type { Response, ResponseHeaders } from "../../src/core/types.js";
@@ -39,7 +38,7 @@ describe("status", () => {
     const res = { status: 200, headers: {}, session: { n: 1 } };
     expect(status(res, 201).session).toEqual({ n: 1 });
     expectTypeOf(header(res, "x-a", "1").session).toEqualTypeOf<{ n: number }>();
-    expectTypeOf(setCookie(res, "a", "1").headers).toEqualTypeOf<ResponseHeaders>();
+    expectTypeOf(contentType(res, "text/plain").headers).toEqualTypeOf<ResponseHeaders>();
   });
 
   it.each([99, 600, 200.5, Number.NaN, "200" as unknown as number])("rejects %s", (code) => {
@@ -170,51 +169,5 @@ describe("notFound and created", () => {
     });
     expect(created("/users/42", '{"id":42}').body).toBe('{"id":42}');
     expect(() => created("/x\ny")).toThrow(/created: url must be/);
-  });
-});
-
-describe("setCookie", () => {
-  it("adds a set-cookie line built by serializeCookie, as an array", () => {
-    const out = setCookie(response("ok"), "theme", "dark", { path: "/", httpOnly: true, sameSite: "lax" });
-    expect(out.headers).toEqual({ "set-cookie": ["theme=dark; Path=/; HttpOnly; SameSite=Lax"] });
-    expect(out.body).toBe("ok");
-  });
-
-  it("appends to existing lines, whatever their spelling or shape, without mutating", () => {
-    const res = frozen({ status: 200, headers: { "Set-Cookie": "a=1", "x-other": "y" } });
-    const once = setCookie(res, "b", "2");
-    expect(once.headers).toEqual({ "x-other": "y", "set-cookie": ["a=1", "b=2"] });
-    const twice = setCookie(frozen(once), "c", "3", { maxAge: 0 });
-    expect(twice.headers["set-cookie"]).toEqual(["a=1", "b=2", "c=3; Max-Age=0"]);
-    expect(once.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
-    expect(res.headers).toEqual({ "Set-Cookie": "a=1", "x-other": "y" });
-  });
-
-  it("merges every spelling of set-cookie into one lower-case array", () => {
-    const res = { status: 200, headers: { "Set-Cookie": ["a=1", "b=2"], "set-cookie": "c=3" } };
-    const lines = setCookie(res, "d", "4").headers["set-cookie"];
-    expect(Object.keys(setCookie(res, "d", "4").headers)).toEqual(["set-cookie"]);
-    expect([...(lines as readonly string[])].sort()).toEqual(["a=1", "b=2", "c=3", "d=4"]);
-  });
-
-  it("throws the serializer's TypeError for a bad name, value or attribute", () => {
-    expect(() => setCookie(response(), "bad name", "v")).toThrow(TypeError);
-    expect(() => setCookie(response(), "a", "x;y")).toThrow(/Cookie "a": value/);
-    expect(() => setCookie(response(), "a", "v", { sameSite: "none" })).toThrow(/secure/);
-  });
-
-  it("keeps N cookies as N lines in order (property)", () => {
-    const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,10}$/);
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(name, fc.stringMatching(/^[A-Za-z0-9]{0,10}$/)), { maxLength: 10 }),
-        (cookies) => {
-          let res: Response = response();
-          for (const [n, v] of cookies) res = setCookie(res, n, v);
-          const expected = cookies.map(([n, v]) => `${n}=${v}`);
-          expect(getHeader(res, "set-cookie") ?? []).toEqual(expected);
-        },
-      ),
-    );
   });
 });
