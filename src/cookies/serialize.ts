@@ -2,6 +2,7 @@
  * `serializeCookie` builds one `Set-Cookie` line (RFC 6265 §4.1) and refuses, with a `TypeError` naming the
  * cookie and the attribute, anything that would break the header or be silently dropped by a browser.
  */
+import { describeValue } from "../core/describe-value.js";
 import { isToken } from "../core/token.js";
 
 /** `SameSite` values; any letter case is accepted and written in its canonical form (`Lax`). */
@@ -45,12 +46,6 @@ function fail(name: string, attribute: string, problem: string): never {
   throw new TypeError(`Cookie ${JSON.stringify(name)}: ${attribute} ${problem}`);
 }
 
-function show(value: unknown): string {
-  if (value instanceof Date) return `Date(${String(value.getTime())})`;
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  return typeof value === "object" && value !== null ? "an object" : String(value);
-}
-
 /** Throws unless `name` is an RFC 6265 cookie name (an RFC 9110 token). */
 export function assertCookieName(name: unknown): asserts name is string {
   // RFC 6265 §4.1.1: a cookie name is an RFC 9110 token.
@@ -70,7 +65,7 @@ export function assertCookieName(name: unknown): asserts name is string {
  * values are often tokens, and errors end up in logs.
  */
 export function encodeCookieValue(name: string, value: unknown): string {
-  if (typeof value !== "string") return fail(name, "value", `must be a string, got ${show(value)}`);
+  if (typeof value !== "string") return fail(name, "value", `must be a string, got ${describeValue(value)}`);
   if (PLAIN_VALUE.test(value)) return value;
   const breaks = value.search(BREAKS_HEADER);
   if (breaks !== -1) {
@@ -107,7 +102,7 @@ export function encodeCookieValue(name: string, value: unknown): string {
 export function cookieAttributesText(name: string, attributes: CookieAttributes | undefined): string {
   if (attributes === undefined || attributes === null) return prefixRules(name, undefined, undefined, false);
   if (typeof attributes !== "object")
-    return fail(name, "attributes", `must be an object, got ${show(attributes)}`);
+    return fail(name, "attributes", `must be an object, got ${describeValue(attributes)}`);
   let path: string | undefined;
   let domain: string | undefined;
   let out = "";
@@ -124,32 +119,32 @@ export function cookieAttributesText(name: string, attributes: CookieAttributes 
           fail(
             name,
             "path",
-            `must start with "/" and contain no ";" or control characters, got ${show(value)}`,
+            `must start with "/" and contain no ";" or control characters, got ${describeValue(value)}`,
           );
         }
         path = value;
         break;
       case "domain":
         if (typeof value !== "string" || !DOMAIN_VALUE.test(value)) {
-          fail(name, "domain", `must be a host name such as "example.com", got ${show(value)}`);
+          fail(name, "domain", `must be a host name such as "example.com", got ${describeValue(value)}`);
         }
         domain = value;
         break;
       case "maxAge":
         if (!Number.isInteger(value))
-          fail(name, "maxAge", `must be an integer number of seconds, got ${show(value)}`);
+          fail(name, "maxAge", `must be an integer number of seconds, got ${describeValue(value)}`);
         tail += `; Max-Age=${String(value)}`;
         break;
       case "expires":
         if (!(value instanceof Date) || !Number.isFinite(value.getTime())) {
-          fail(name, "expires", `must be a valid Date, got ${show(value)}`);
+          fail(name, "expires", `must be a valid Date, got ${describeValue(value)}`);
         }
         tail += `; Expires=${value.toUTCString()}`;
         break;
       case "secure":
       case "httpOnly":
       case "partitioned":
-        if (typeof value !== "boolean") fail(name, key, `must be a boolean, got ${show(value)}`);
+        if (typeof value !== "boolean") fail(name, key, `must be a boolean, got ${describeValue(value)}`);
         if (key === "secure") secure = value;
         else if (key === "partitioned") partitioned = value;
         else if (value) out += "; HttpOnly";
@@ -157,7 +152,7 @@ export function cookieAttributesText(name: string, attributes: CookieAttributes 
       case "sameSite": {
         const canonical = typeof value === "string" ? SAME_SITE[value.toLowerCase()] : undefined;
         if (canonical === undefined)
-          fail(name, "sameSite", `must be "strict", "lax" or "none", got ${show(value)}`);
+          fail(name, "sameSite", `must be "strict", "lax" or "none", got ${describeValue(value)}`);
         sameSiteNone = canonical === "None";
         tail += `; SameSite=${canonical}`;
         break;
@@ -165,7 +160,7 @@ export function cookieAttributesText(name: string, attributes: CookieAttributes 
       case "priority": {
         const canonical = typeof value === "string" ? PRIORITY[value.toLowerCase()] : undefined;
         if (canonical === undefined)
-          fail(name, "priority", `must be "low", "medium" or "high", got ${show(value)}`);
+          fail(name, "priority", `must be "low", "medium" or "high", got ${describeValue(value)}`);
         tail += `; Priority=${canonical}`;
         break;
       }
@@ -197,7 +192,7 @@ function prefixRules(
   if (lower.startsWith("__host-")) {
     if (!secure) fail(name, "secure", "must be true for a __Host- cookie");
     if (domain !== undefined) fail(name, "domain", "must not be set for a __Host- cookie");
-    if (path !== "/") fail(name, "path", `must be "/" for a __Host- cookie, got ${show(path)}`);
+    if (path !== "/") fail(name, "path", `must be "/" for a __Host- cookie, got ${describeValue(path)}`);
   }
   return "";
 }

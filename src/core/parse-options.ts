@@ -3,6 +3,7 @@
  * a bad option throws at start-up with a message naming it and what was expected (never per request).
  */
 import type { z } from "zod";
+import { describeKind } from "./describe-value.js";
 
 /**
  * Parse `options` with `schema`, or throw a `TypeError` such as
@@ -25,11 +26,11 @@ export function parseOptions<T extends z.ZodType>(owner: string, schema: T, opti
     const key = at === "" ? issue.keys[0]! : `${at}.${issue.keys[0]!}`;
     throw new TypeError(`${owner}: unknown option ${JSON.stringify(key)}`);
   }
-  if (at === "") throw new TypeError(`${owner}: options must be an object, got ${describe(options)}`);
+  if (at === "") throw new TypeError(`${owner}: options must be an object, got ${describeKind(options)}`);
   const got =
     issue.code === "custom" && typeof issue.params?.got === "string"
       ? issue.params.got
-      : describe(valueAt(options, issue.path));
+      : describeKind(valueAt(options, issue.path));
   throw new TypeError(`${owner}: option ${JSON.stringify(at)}: ${issue.message} (got ${got})`);
 }
 
@@ -37,26 +38,4 @@ function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
   let value = options;
   for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
   return value;
-}
-
-/** What kind of value this is, with no content that could be a secret. */
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case "number":
-    case "boolean":
-    case "undefined":
-      return String(value);
-    case "string":
-      return value === "" ? "an empty string" : "a string";
-    case "function":
-      return "a function";
-    case "bigint":
-      return "a bigint";
-    case "symbol":
-      return "a symbol";
-  }
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  return "an object";
 }

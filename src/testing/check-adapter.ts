@@ -6,6 +6,7 @@
 import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { z } from "zod";
+import { describeError } from "../core/describe-value.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
@@ -162,12 +163,7 @@ function show(value: unknown): string {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Mismatch) return error.message;
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return String(error);
+  return error instanceof Mismatch ? error.message : describeError(error);
 }
 
 // ---------------------------------------------------------------------------------------------------------

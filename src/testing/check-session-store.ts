@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
+import { describeError } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, isThenable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
@@ -1084,8 +1085,4 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

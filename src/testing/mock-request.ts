@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { encodeCookieValue } from "../cookies/serialize.js";
+import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { isValidHeaderName, isValidHeaderValue } from "../core/response-check.js";
 import { isToken } from "../core/token.js";
@@ -86,9 +87,12 @@ const encoder = new TextEncoder();
  */
 export function mockRequest(method: string, uri: string, options: MockRequestOptions = {}): Request {
   if (typeof method !== "string" || !isToken(method)) {
-    throw new TypeError(`mockRequest: method must be an HTTP token such as "GET", got ${show(method)}`);
+    throw new TypeError(
+      `mockRequest: method must be an HTTP token such as "GET", got ${describeValue(method)}`,
+    );
   }
-  if (typeof uri !== "string") throw new TypeError(`mockRequest: uri must be a string, got ${show(uri)}`);
+  if (typeof uri !== "string")
+    throw new TypeError(`mockRequest: uri must be a string, got ${describeValue(uri)}`);
   parseOptions("mockRequest", optionsSchema, options);
   const given = [options.body, options.json, options.form].filter((b) => b !== undefined).length;
   if (given > 1)
@@ -105,7 +109,7 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
     try {
       url = new URL(`${absolute[1]!}://${absolute[2]!}/`);
     } catch {
-      throw new TypeError(`mockRequest: uri ${show(uri)} has an invalid host`);
+      throw new TypeError(`mockRequest: uri ${describeValue(uri)} has an invalid host`);
     }
     scheme = url.protocol === "https:" ? "https" : "http";
     serverName = options.serverName ?? url.hostname;
@@ -121,7 +125,9 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
   let queryString = q === -1 ? undefined : encodeRaw(target.slice(q + 1), QUERY_CHAR);
   if (path === "") path = "/";
   if (path[0] !== "/")
-    throw new TypeError(`mockRequest: uri must start with "/" or be an absolute URL, got ${show(uri)}`);
+    throw new TypeError(
+      `mockRequest: uri must start with "/" or be an absolute URL, got ${describeValue(uri)}`,
+    );
   path = encodeRaw(path, PATH_CHAR);
   if (options.query !== undefined) {
     const extra =
@@ -146,14 +152,14 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
     for (const [rawName, rawValue] of Object.entries(options.headers)) {
       const name = rawName.toLowerCase();
       if (!isValidHeaderName(name)) {
-        throw new TypeError(`mockRequest: header name ${show(rawName)} is not an RFC 9110 token`);
+        throw new TypeError(`mockRequest: header name ${describeValue(rawName)} is not an RFC 9110 token`);
       }
       const separator = name === "cookie" ? "; " : ", ";
       const values = typeof rawValue === "string" ? [rawValue] : rawValue;
       for (const value of values) {
         if (!isValidHeaderValue(value)) {
           throw new TypeError(
-            `mockRequest: header ${show(rawName)} has a value that cannot be sent: ${show(value)}`,
+            `mockRequest: header ${describeValue(rawName)} has a value that cannot be sent: ${describeValue(value)}`,
           );
         }
       }
@@ -166,7 +172,7 @@ export function mockRequest(method: string, uri: string, options: MockRequestOpt
   if (options.cookies !== undefined) {
     const pairs = Object.entries(options.cookies).map(([name, value]) => {
       if (!isToken(name))
-        throw new TypeError(`mockRequest: cookie name ${show(name)} is not an RFC 6265 token`);
+        throw new TypeError(`mockRequest: cookie name ${describeValue(name)} is not an RFC 6265 token`);
       return `${name}=${encodeCookieValue(name, value)}`;
     });
     if (pairs.length > 0) {
@@ -257,7 +263,7 @@ function encodeRaw(text: string, allowed: RegExp): string {
     if (allowed.test(char)) out += char;
     else if (char.length === 1 && char >= "\ud800" && char <= "\udfff") {
       throw new TypeError(
-        `mockRequest: ${show(text)} contains a lone UTF-16 surrogate, which has no URL encoding`,
+        `mockRequest: ${describeValue(text)} contains a lone UTF-16 surrogate, which has no URL encoding`,
       );
     } else out += encodeURIComponent(char);
   }
@@ -266,8 +272,4 @@ function encodeRaw(text: string, allowed: RegExp): string {
 
 function hostForHeader(name: string): string {
   return name.includes(":") && !name.startsWith("[") ? `[${name}]` : name;
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

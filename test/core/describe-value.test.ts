@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { describeValue } from "../../src/core/describe-value.js";
+import { describeError, describeKind, describeValue } from "../../src/core/describe-value.js";
 
 describe("describeValue", () => {
   it("names each kind of value with its type", () => {
@@ -45,5 +45,38 @@ describe("describeValue", () => {
         },
       ),
     );
+  });
+});
+
+describe("describeKind", () => {
+  it("never shows a string's, an object's or a byte array's contents", () => {
+    expect(describeKind("hunter2")).toBe("a string");
+    expect(describeKind("")).toBe("an empty string");
+    expect(describeKind(new Uint8Array(31))).toBe("31 bytes");
+    expect(describeKind({ password: "x" })).toBe("an object");
+    expect(describeKind(["x"])).toBe("an array");
+    expect(describeKind(-1)).toBe("-1");
+    expect(describeKind(null)).toBe("null");
+    expect(describeKind(undefined)).toBe("undefined");
+    expect(describeKind(() => 1)).toBe("a function");
+  });
+});
+
+describe("describeError", () => {
+  it("shows the name, an HTTP status, the message and an Error cause", () => {
+    expect(describeError(new TypeError("bad"))).toBe("TypeError: bad");
+    const http = Object.assign(new Error("gone", { cause: new Error("socket") }), { status: 503 });
+    expect(describeError(http)).toBe("Error (503): gone (cause: socket)");
+    expect(describeError("boom")).toBe('non-Error value thrown: "boom"');
+    expect(describeError(42)).toBe("non-Error value thrown: number 42");
+  });
+
+  it("never throws, even for an error whose getters throw", () => {
+    const hostile = new Proxy(new Error("x"), {
+      get() {
+        throw new Error("no");
+      },
+    });
+    expect(describeError(hostile)).toBe("an error that cannot be described");
   });
 });
