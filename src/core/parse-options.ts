@@ -2,7 +2,7 @@
  * Options of every middleware, store and adapter are validated once, when they are built, with a zod schema;
  * a bad option throws at start-up with a message naming it and what was expected (never per request).
  */
-import type { z } from "zod";
+import { type core, type output, safeParse } from "zod/mini";
 import { describeKind } from "./describe-value.js";
 
 /**
@@ -17,8 +17,9 @@ import { describeKind } from "./describe-value.js";
  * @example
  * const { maxAge } = parseOptions("memoryStore", schema, options ?? {});
  */
-export function parseOptions<T extends z.ZodType>(owner: string, schema: T, options: unknown): z.output<T> {
-  const result = schema.safeParse(options);
+export function parseOptions<T extends core.$ZodType>(owner: string, schema: T, options: unknown): output<T> {
+  // zod/mini's functional safeParse takes a schema of either flavour (zod or zod/mini).
+  const result = safeParse(schema, options);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const at = issue.path.join(".");
