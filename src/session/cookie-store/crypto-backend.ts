@@ -3,9 +3,9 @@
  * `node:crypto` (synchronous, fetched at run time, no static `node:` import; GCM assembled in ./node-gcm.ts)
  * or else WebCrypto (async). `defaultCryptoBackend()` picks one once per process.
  */
-import { decodeBase64url, encodeBase64url } from "../core/base64url.js";
-import type { Awaitable } from "../core/types.js";
-import { gcmOpen, gcmSeal, type NodeGcmCrypto, type NodeGcmKey, nodeGcmKey } from "./node-gcm.js";
+import { decodeBase64url, encodeBase64url } from "../../core/base64url.js";
+import type { Awaitable } from "../../core/types.js";
+import { gcmOpen, gcmSeal, type NodeGcmCrypto, type NodeGcmKey, nodeGcmKey } from "../node-gcm.js";
 
 /** An AES-256-GCM key derived from a secret, with its public key id. */
 export interface DerivedKey {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeBase64url, encodeBase64url } from "../../src/core/base64url.js";
+import { decodeBase64url, encodeBase64url } from "../../../src/core/base64url.js";
 import {
   type CryptoBackend,
   type DerivedKey,
@@ -8,8 +8,14 @@ import {
   firstWorkingBackend,
   nodeCryptoBackend,
   webCryptoBackend,
-} from "../../src/session/crypto-backend.js";
-import { open, SEAL_OVERHEAD_BYTES, SEAL_VERSION, seal, sealedLength } from "../../src/session/seal.js";
+} from "../../../src/session/cookie-store/crypto-backend.js";
+import {
+  open,
+  SEAL_OVERHEAD_BYTES,
+  SEAL_VERSION,
+  seal,
+  sealedLength,
+} from "../../../src/session/cookie-store/seal.js";
 
 const node = nodeCryptoBackend()!;
 const web = webCryptoBackend();
@@ -253,6 +259,33 @@ describe.each(backends)("seal and open (%s)", (_name, backend) => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+// Seals written by ringlet at commit aec3a08, whose Node backend assembled GCM by hand (node-gcm.ts):
+// secret bytes (i * 7 + 3) & 255, payload {"count":41,"user":"ada"}, issued at 1700000000. Cookies
+// already in browsers must keep opening: the format (version 1) does not change.
+const OLD_SECRET = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 255);
+const OLD_SEALS = {
+  "node:crypto (hand-assembled GCM)":
+    "Adj0Poc6PC6_eGAeX7oGG20ZHFYQGepIVYExUOAOYol51S0gbchzN4JNkZW7J19uxj9G6w-T0mev9X-hL3Y",
+  WebCrypto: "Adj0PofHxLr-O2SHbsVgiqy2MIE_Lkxr1cA3aRC0cQZF-CxX1VhamWimcuheuA-MCJ_n_DvLhykojC3R0Nk",
+};
+
+describe.each(backends)("seals written by earlier versions (%s)", (_name, backend) => {
+  it.each(Object.entries(OLD_SEALS))("open a version-1 seal made by %s", async (_writer, text) => {
+    const key = await backend.deriveKey(OLD_SECRET);
+    expect(plain(await open(backend, [key], text))).toEqual({
+      payload: utf8.encode('{"count":41,"user":"ada"}'),
+      issuedAt: 1_700_000_000,
+      key,
+    });
+    // The same text with its last tag bit flipped does not.
+    const bytes = decodeBase64url(text)!;
+    bytes[bytes.length - 1]! ^= 1;
+    expect(await open(backend, [key], encodeBase64url(bytes))).toEqual({
+      rejected: "authentication failed (tampered, truncated or sealed with another key)",
+    });
   });
 });
 

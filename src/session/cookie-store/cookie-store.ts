@@ -1,19 +1,19 @@
 /**
  * `cookieStore`: a `SessionStore` that keeps the whole session in the cookie, sealed with AES-256-GCM
- * (src/session/seal.ts). The server keeps only a cache of recent seals; the "key" `wrapSession` sends is
+ * (src/session/cookie-store/seal.ts). The server keeps only a cache of recent seals; the "key" `wrapSession` sends is
  * the sealed value itself.
  * docs/stores.md documents the options and docs/security.md what the seal does and does not protect.
  */
 import { z } from "zod";
-import { decodeBase64url } from "../core/base64url.js";
-import { parseOptions } from "../core/parse-options.js";
-import type { Awaitable } from "../core/types.js";
+import { decodeBase64url } from "../../core/base64url.js";
+import { parseOptions } from "../../core/parse-options.js";
+import type { Awaitable } from "../../core/types.js";
+import { CookieTooLargeError } from "../errors.js";
+import { assertJsonRoundTrip } from "../json-check.js";
+import type { SessionData, SessionStore, StoreReadContext } from "../store.js";
 import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./crypto-backend.js";
-import { CookieTooLargeError } from "./errors.js";
-import { assertJsonRoundTrip } from "./json-check.js";
 import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
 import { SealCache } from "./seal-cache.js";
-import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
 /** Options of `cookieStore`. */
 export interface CookieStoreOptions {

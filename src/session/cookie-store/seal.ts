@@ -3,7 +3,7 @@
  * the version and key id authenticated as associated data, the whole written as unpadded base64url.
  * docs/security.md lays out the bytes.
  */
-import type { Awaitable } from "../core/types.js";
+import type { Awaitable } from "../../core/types.js";
 import {
   type CryptoBackend,
   type DerivedKey,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SealCache } from "../../src/session/seal-cache.js";
+import { SealCache } from "../../../src/session/cookie-store/seal-cache.js";
 
 const json = (n: number) => `{"n":${n}}`;
 const contents = (n: number) => ({ issuedAt: n, json: json(n) });
