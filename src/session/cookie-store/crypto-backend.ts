@@ -1,11 +1,11 @@
 /**
- * The cryptography under the cookie store: HKDF-SHA-256, AES-256-GCM and pooled nonces, from Node's
- * `node:crypto` (synchronous, fetched at run time, no static `node:` import; GCM assembled in ./node-gcm.ts)
- * or else WebCrypto (async). `defaultCryptoBackend()` picks one once per process.
+ * The cryptography under the cookie store: HKDF-SHA-256 and AES-256-GCM from `node:crypto` (OpenSSL,
+ * synchronous, fetched at run time so that no `node:` import reaches other runtimes' bundlers) or else
+ * WebCrypto (asynchronous), nonces from ./nonce-pool.ts. `defaultCryptoBackend()` picks one per process.
  */
-import { decodeBase64url, encodeBase64url } from "../../core/base64url.js";
+import { decodeBase64url } from "../../core/base64url.js";
 import type { Awaitable } from "../../core/types.js";
-import { gcmOpen, gcmSeal, type NodeGcmCrypto, type NodeGcmKey, nodeGcmKey } from "../node-gcm.js";
+import { NONCE_BYTES, noncePool } from "./nonce-pool.js";
 
 /** An AES-256-GCM key derived from a secret, with its public key id. */
 export interface DerivedKey {
@@ -21,45 +21,22 @@ export interface DerivedKey {
  */
 export interface CryptoBackend {
   readonly name: "node" | "webcrypto";
-  /** True when `deriveKey`, `encrypt` and `decrypt` return plain values, never Promises. */
+  /** True when `deriveKey`, `seal` and `open` return plain values, never Promises. */
   readonly synchronous: boolean;
   /** Derive the AES key and key id from a secret of 32+ bytes (HKDF-SHA-256, RFC 5869). */
   deriveKey(secret: Uint8Array): Awaitable<DerivedKey>;
   /**
-   * AES-256-GCM in place, under a fresh random nonce: the associated data is `buf[0, aadEnd)`, the nonce
-   * (`NONCE_BYTES` never-used random bytes) is written at `nonceAt`, and the plaintext `buf[at, at + length)`
-   * is replaced by its ciphertext, followed by the 16-byte tag. The nonce must not overlap the other two
-   * ranges. On an asynchronous backend `buf` must not change until the Promise settles.
+   * AES-256-GCM under a fresh nonce from the pool: returns `nonce ‖ ciphertext ‖ tag`
+   * (`NONCE_BYTES + plaintext.length + TAG_BYTES` new bytes), the tag covering `aad` and the ciphertext.
    */
-  encrypt(
-    key: DerivedKey,
-    buf: Uint8Array,
-    aadEnd: number,
-    nonceAt: number,
-    at: number,
-    length: number,
-  ): Awaitable<void>;
-  /** AES-256-GCM: returns the plaintext, or `undefined` when the tag does not verify. */
-  decrypt(
-    key: DerivedKey,
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    sealed: Uint8Array,
-  ): Awaitable<Uint8Array | undefined>;
+  seal(key: DerivedKey, aad: Uint8Array, plaintext: Uint8Array): Awaitable<Uint8Array>;
   /**
-   * The first `length` bytes as unpadded base64url (RFC 4648 §5); `Buffer`'s native encoder on Node, about
-   * three times faster.
+   * The plaintext of `nonce ‖ ciphertext ‖ tag` sealed under `key` with this `aad`, or `undefined` when
+   * the tag does not verify (or `sealed` is too short to hold a nonce and a tag).
    */
-  encodeBase64url(bytes: Uint8Array, length: number): string;
-  /**
-   * Strict unpadded base64url decoding: `undefined` for any text that is not the one canonical encoding of
-   * some bytes (see `decodeBase64url` in src/core/base64url.ts). On Node the bytes come from `Buffer`'s
-   * decoder, in memory that views can share at no cost.
-   */
-  decodeBase64url(text: string): Uint8Array | undefined;
+  open(key: DerivedKey, aad: Uint8Array, sealed: Uint8Array): Awaitable<Uint8Array | undefined>;
 }
 
-export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 export const KEY_ID_BYTES = 4;
 
@@ -69,25 +46,9 @@ const HKDF_SALT = encoder.encode("ringlet/cookie-store");
 const INFO_KEY = encoder.encode("ringlet/cookie-store v1 aes-256-gcm key");
 const INFO_ID = encoder.encode("ringlet/cookie-store v1 key id");
 
-// 512 nonces per refill: one CSPRNG call per 512 seals instead of one per seal.
-const POOL_BYTES = NONCE_BYTES * 512;
-
-function noncePool(fill: (bytes: Uint8Array) => void): (out: Uint8Array, offset: number) => void {
-  const pool = new Uint8Array(POOL_BYTES);
-  let used = POOL_BYTES;
-  return (out, offset) => {
-    if (used === POOL_BYTES) {
-      fill(pool);
-      used = 0;
-    }
-    // Copied out, never aliased: the next refill overwrites the pool.
-    out.set(pool.subarray(used, used + NONCE_BYTES), offset);
-    used += NONCE_BYTES;
-  };
-}
-
 type NodeCrypto = typeof import("node:crypto");
 type NodeBuffer = typeof import("node:buffer");
+type KeyObject = import("node:crypto").KeyObject;
 
 /** A built-in module fetched at run time, so that no `node:` import breaks other runtimes' bundlers. */
 function builtin<T>(id: string): Partial<T> | undefined {
@@ -96,9 +57,8 @@ function builtin<T>(id: string): Partial<T> | undefined {
 }
 
 /**
- * The synchronous backend over `node:crypto`, or `undefined` when the runtime has no `node:crypto`. GCM is
- * assembled from node:crypto's AES block function (./node-gcm.ts): one cipher context per key instead of one
- * per message.
+ * The synchronous backend over `node:crypto`'s `aes-256-gcm` (one OpenSSL cipher object per message), or
+ * `undefined` when the runtime has no `node:crypto`.
  *
  * @example
  * const backend = nodeCryptoBackend() ?? webCryptoBackend();
@@ -106,42 +66,52 @@ function builtin<T>(id: string): Partial<T> | undefined {
 export function nodeCryptoBackend(): CryptoBackend | undefined {
   const crypto = builtin<NodeCrypto>("node:crypto");
   const NodeBuffer = builtin<NodeBuffer>("node:buffer")?.Buffer;
-  if (!crypto?.createCipheriv || !crypto.hkdfSync || !crypto.randomFillSync || !NodeBuffer) return undefined;
-  const { createCipheriv, hkdfSync, randomFillSync } = crypto;
-  const primitives = { createCipheriv, randomFillSync } as NodeGcmCrypto;
-  // Buffer's encoder reads through a Buffer view; the seal's scratch buffer is the same object every time,
-  // so its view is made once.
-  let lastBytes: Uint8Array | undefined;
-  let lastView: InstanceType<typeof NodeBuffer> | undefined;
+  if (
+    !crypto?.createCipheriv ||
+    !crypto.createDecipheriv ||
+    !crypto.createSecretKey ||
+    !crypto.hkdfSync ||
+    !crypto.randomFillSync ||
+    !NodeBuffer
+  ) {
+    return undefined;
+  }
+  const { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomFillSync } = crypto;
+  const nextNonce = noncePool((bytes) => randomFillSync(bytes));
+  const options = { authTagLength: TAG_BYTES };
   return {
     name: "node",
     synchronous: true,
     deriveKey(secret) {
       const raw = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_KEY, 32));
       const id = new Uint8Array(hkdfSync("sha256", secret, HKDF_SALT, INFO_ID, KEY_ID_BYTES));
-      const key = nodeGcmKey(primitives, raw);
-      raw.fill(0); // OpenSSL holds the key schedule; no second copy stays in the JavaScript heap
+      const key = createSecretKey(raw);
+      raw.fill(0); // the KeyObject holds its own copy, outside the JavaScript heap
       return { key, id };
     },
-    encrypt(key, buf, aadEnd, nonceAt, at, length) {
-      gcmSeal(primitives, key.key as NodeGcmKey, buf, 0, aadEnd, nonceAt, at, length);
+    seal(key, aad, plaintext) {
+      const nonce = nextNonce();
+      const cipher = createCipheriv("aes-256-gcm", key.key as KeyObject, nonce, options);
+      cipher.setAAD(aad);
+      const ciphertext = cipher.update(plaintext);
+      const rest = cipher.final();
+      return NodeBuffer.concat([nonce, ciphertext, rest, cipher.getAuthTag()]);
     },
-    decrypt(key, nonce, aad, sealed) {
-      return gcmOpen(key.key as NodeGcmKey, nonce, aad, sealed);
-    },
-    encodeBase64url(bytes, length) {
-      if (bytes !== lastBytes || lastView === undefined) {
-        lastView = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        lastBytes = bytes;
+    open(key, aad, sealed) {
+      if (sealed.length < NONCE_BYTES + TAG_BYTES) return undefined;
+      const tagAt = sealed.length - TAG_BYTES;
+      const nonce = sealed.subarray(0, NONCE_BYTES);
+      const decipher = createDecipheriv("aes-256-gcm", key.key as KeyObject, nonce, options);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(tagAt));
+      const plaintext = decipher.update(sealed.subarray(NONCE_BYTES, tagAt));
+      try {
+        // OpenSSL compares the tag (in constant time) here, and final() throws when it does not match;
+        // the plaintext is returned only after that.
+        return NodeBuffer.concat([plaintext, decipher.final()]);
+      } catch {
+        return undefined;
       }
-      return lastView.toString("base64url", 0, length);
-    },
-    decodeBase64url(text) {
-      // Buffer's decoder skips what it does not know; only the text it would give back is canonical.
-      const bytes = NodeBuffer.from(text, "base64url");
-      if (bytes.toString("base64url") !== text) return undefined;
-      // A plain Uint8Array view of the same memory, as the other backend returns.
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     },
   };
 }
@@ -171,41 +141,36 @@ export function webCryptoBackend(): CryptoBackend {
       const key = await subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
       return { key, id: new Uint8Array(id) };
     },
-    async encrypt(key, buf, aadEnd, nonceAt, at, length) {
-      const nonce = new Uint8Array(NONCE_BYTES);
-      nextNonce(nonce, 0);
-      // WebCrypto copies its inputs when it is called (WebCrypto §14.3.1), before the nonce or the result
-      // lands in `buf`, so views into `buf` are safe.
-      const aad = buf.subarray(0, aadEnd);
+    async seal(key, aad, plaintext) {
+      // Taken before the first await, so overlapping seals never share a nonce.
+      const nonce = nextNonce();
       const params = { name: "AES-GCM", iv: nonce as BufferSource, additionalData: aad as BufferSource };
-      const sealed = subtle.encrypt(
-        params,
-        key.key as CryptoKey,
-        buf.subarray(at, at + length) as BufferSource,
-      );
-      buf.set(nonce, nonceAt);
-      buf.set(new Uint8Array(await sealed), at);
+      const encrypted = await subtle.encrypt(params, key.key as CryptoKey, plaintext as BufferSource);
+      const sealed = new Uint8Array(NONCE_BYTES + encrypted.byteLength);
+      sealed.set(nonce);
+      sealed.set(new Uint8Array(encrypted), NONCE_BYTES);
+      return sealed;
     },
-    async decrypt(key, nonce, aad, sealed) {
-      if (sealed.length < TAG_BYTES) return undefined;
-      const params = { name: "AES-GCM", iv: nonce as BufferSource, additionalData: aad as BufferSource };
+    async open(key, aad, sealed) {
+      if (sealed.length < NONCE_BYTES + TAG_BYTES) return undefined;
+      const iv = sealed.subarray(0, NONCE_BYTES);
+      const params = { name: "AES-GCM", iv: iv as BufferSource, additionalData: aad as BufferSource };
+      const data = sealed.subarray(NONCE_BYTES) as BufferSource;
       try {
-        return new Uint8Array(await subtle.decrypt(params, key.key as CryptoKey, sealed as BufferSource));
+        return new Uint8Array(await subtle.decrypt(params, key.key as CryptoKey, data));
       } catch {
         // WebCrypto reports a tag mismatch as an OperationError, with no more detail.
         return undefined;
       }
     },
-    encodeBase64url,
-    decodeBase64url,
   };
 }
 
 let chosen: CryptoBackend | undefined;
 
 /**
- * The backend for this runtime, chosen once: `node:crypto` when present and working (synchronous, about
- * ten times faster per seal), WebCrypto otherwise.
+ * The backend for this runtime, chosen once: `node:crypto` when present and working (synchronous, so a
+ * synchronous handler stays synchronous), WebCrypto otherwise.
  */
 export function defaultCryptoBackend(): CryptoBackend {
   chosen ??= firstWorkingBackend(nodeCryptoBackend(), webCryptoBackend);
@@ -227,36 +192,32 @@ export function firstWorkingBackend(
     if (!candidate.synchronous) return fallback();
     const key = candidate.deriveKey(new Uint8Array(32));
     if (key instanceof Promise) return fallback();
-    const { nonce, aad, plaintext, sealed } = KNOWN_ANSWER;
-    const opened = candidate.decrypt(key, nonce, aad, sealed);
-    if (!(opened instanceof Uint8Array) || !equalBytes(opened, plaintext)) return fallback();
+    const { aad, plaintext, sealed } = KNOWN_ANSWER;
+    if (!opensTo(candidate.open(key, aad, sealed), plaintext)) return fallback();
     const flipped = sealed.slice();
-    flipped[3]! ^= 0x10;
-    if (candidate.decrypt(key, nonce, aad, flipped) !== undefined) return fallback();
-    // [aad | nonce | plaintext → ciphertext | tag], as the seal lays it out.
-    const at = aad.length + NONCE_BYTES;
-    const out = new Uint8Array(at + plaintext.length + TAG_BYTES);
-    out.set(aad);
-    out.set(plaintext, at);
-    if (candidate.encrypt(key, out, aad.length, aad.length, at, plaintext.length) instanceof Promise) {
-      return fallback();
-    }
-    const again = candidate.decrypt(key, out.subarray(aad.length, at), aad, out.subarray(at));
-    if (!(again instanceof Uint8Array) || !equalBytes(again, plaintext)) return fallback();
+    flipped[NONCE_BYTES + 3]! ^= 0x10;
+    if (candidate.open(key, aad, flipped) !== undefined) return fallback();
+    const fresh = candidate.seal(key, aad, plaintext);
+    if (!(fresh instanceof Uint8Array) || fresh.length !== sealed.length) return fallback();
+    if (!opensTo(candidate.open(key, aad, fresh), plaintext)) return fallback();
     return candidate;
   } catch {
     return fallback();
   }
 }
 
-// AES-256-GCM by OpenSSL (Node's createCipheriv), key = HKDF of the 32-byte zero secret as deriveKey does it.
+// nonce ‖ ciphertext ‖ tag by OpenSSL (Node's createCipheriv, nonce 0, 1, …, 11), key = HKDF of the 32-byte
+// zero secret as deriveKey does it.
 const KNOWN_ANSWER = {
-  nonce: new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
   aad: new Uint8Array([9, 8, 7, 6, 5]),
   plaintext: encoder.encode("ringlet known answer"),
-  sealed: decodeBase64url("umTrnQOhvgH1gFK9vNZ0x7eCwFw-XTql1MYf0250U1mRRAbz")!,
+  sealed: decodeBase64url("AAECAwQFBgcICQoLumTrnQOhvgH1gFK9vNZ0x7eCwFw-XTql1MYf0250U1mRRAbz")!,
 };
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+function opensTo(opened: Awaitable<Uint8Array | undefined>, expected: Uint8Array): boolean {
+  return (
+    opened instanceof Uint8Array &&
+    opened.length === expected.length &&
+    opened.every((byte, i) => byte === expected[i])
+  );
 }
