@@ -1,5 +1,5 @@
-// Micro-benchmark of the cookie store's seal (src/session/seal.ts). Prints microseconds of CPU time per
-// seal and per open on the node:crypto and WebCrypto backends and per cookieStore write and read, beside
+// Micro-benchmark of the cookie store's seal (src/session/cookie-store/seal.ts). Prints microseconds of CPU
+// time per seal and per open on the node:crypto and WebCrypto backends and per cookieStore write and read, beside
 // the same work as a bare node:crypto AES-256-GCM seal (per-call randomBytes(12) nonce, as in
 // bench/servers/raw-node-aes.mjs) and as @fastify/secure-session (libsodium secretbox), all in one run.
 // CPU time (process.cpuUsage, all threads) rather than wall time, so other load on the machine changes
@@ -7,9 +7,13 @@
 //   npx tsx bench/seal.ts [--ms 300] [--rounds 5]
 import * as nodeCrypto from "node:crypto";
 import { createRequire } from "node:module";
-import { cookieStore } from "../src/session/cookie-store.js";
-import { type CryptoBackend, nodeCryptoBackend, webCryptoBackend } from "../src/session/crypto-backend.js";
-import { open, seal } from "../src/session/seal.js";
+import { cookieStore } from "../src/session/cookie-store/cookie-store.js";
+import {
+  type CryptoBackend,
+  nodeCryptoBackend,
+  webCryptoBackend,
+} from "../src/session/cookie-store/crypto-backend.js";
+import { open, seal } from "../src/session/cookie-store/seal.js";
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);

@@ -57,7 +57,7 @@ export const SUITES = {
     ],
     goals: [
       { target: "ringlet-memory", against: "raw-node-map", atLeast: 0.8 },
-      { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.2 },
+      { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.1 },
     ],
   },
   "self-check": {

@@ -7,10 +7,10 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
-/** Encode bytes (the first `length` of them, by default all) as unpadded base64url. */
-export function encodeBase64url(bytes: Uint8Array, length = bytes.length): string {
+/** Encode bytes as unpadded base64url. */
+export function encodeBase64url(bytes: Uint8Array): string {
   let out = "";
-  const n = length;
+  const n = bytes.length;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;

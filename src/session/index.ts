@@ -3,7 +3,11 @@
  * behaviour, the stores that ship with ringlet, flash messages and the session errors.
  */
 
-export { type CookieStoreOptions, cookieStore, DEFAULT_COOKIE_STORE_MAX_AGE } from "./cookie-store.js";
+export {
+  type CookieStoreOptions,
+  cookieStore,
+  DEFAULT_COOKIE_STORE_MAX_AGE,
+} from "./cookie-store/cookie-store.js";
 export { CookieTooLargeError, SessionStoreError } from "./errors.js";
 export {
   type FlashOptions,

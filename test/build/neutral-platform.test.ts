@@ -73,7 +73,7 @@ describe("builds for a browser-like platform", () => {
   it("ringlet/session includes the cookie store's node:crypto lookup as a run-time property access only", async () => {
     const { nodeImports, code } = await bundle(ENTRIES["ringlet/session"]);
     expect(nodeImports).toEqual([]);
-    // cookieStore picks node:crypto when the runtime offers it and WebCrypto otherwise (src/session/crypto-backend.ts).
+    // cookieStore picks node:crypto when the runtime offers it and WebCrypto otherwise (src/session/cookie-store/crypto-backend.ts).
     expect(code).toContain("getBuiltinModule");
     expect(code).toContain("cookieStore");
   });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import { sessionModelProperty } from "./model.js";
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
 import { response } from "../../src/core/response.js";
 import type { Request, Response } from "../../src/core/types.js";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { CookieTooLargeError, SessionStoreError } from "../../src/session/errors.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionReport, SessionStore } from "../../src/session/store.js";

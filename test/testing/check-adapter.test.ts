@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { toFetchHandler } from "../../src/adapters/fetch.js";
 import { serve } from "../../src/adapters/node.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { wrapSession } from "../../src/session/wrap-session.js";
 import {
   ADAPTER_CHECKS,

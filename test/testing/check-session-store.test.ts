@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { newSessionKey } from "../../src/session/keys.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionStore } from "../../src/session/store.js";

@@ -5,7 +5,7 @@ import { HttpError } from "../../src/core/http-error.js";
 import { redirect, response } from "../../src/core/response.js";
 import type { Request, Response } from "../../src/core/types.js";
 import { wrapLint } from "../../src/middleware/lint.js";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import { wrapSession } from "../../src/session/wrap-session.js";
 import { createClient } from "../../src/testing/client.js";

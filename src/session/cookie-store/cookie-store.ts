@@ -1,19 +1,19 @@
 /**
  * `cookieStore`: a `SessionStore` that keeps the whole session in the cookie, sealed with AES-256-GCM
- * (src/session/seal.ts). The server keeps only a cache of recent seals; the "key" `wrapSession` sends is
+ * (src/session/cookie-store/seal.ts). The server keeps only a cache of recent seals; the "key" `wrapSession` sends is
  * the sealed value itself.
  * docs/stores.md documents the options and docs/security.md what the seal does and does not protect.
  */
 import { z } from "zod";
-import { decodeBase64url } from "../core/base64url.js";
-import { parseOptions } from "../core/parse-options.js";
-import type { Awaitable } from "../core/types.js";
+import { decodeBase64url } from "../../core/base64url.js";
+import { parseOptions } from "../../core/parse-options.js";
+import type { Awaitable } from "../../core/types.js";
+import { CookieTooLargeError } from "../errors.js";
+import { assertJsonRoundTrip } from "../json-check.js";
+import type { SessionData, SessionStore, StoreReadContext } from "../store.js";
 import { type CryptoBackend, type DerivedKey, defaultCryptoBackend } from "./crypto-backend.js";
-import { CookieTooLargeError } from "./errors.js";
-import { assertJsonRoundTrip } from "./json-check.js";
 import { type OpenedSeal, open, type RejectedSeal, SEAL_OVERHEAD_BYTES, seal, sealedLength } from "./seal.js";
 import { SealCache } from "./seal-cache.js";
-import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
 
 /** Options of `cookieStore`. */
 export interface CookieStoreOptions {
@@ -110,7 +110,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   backend: z
     .custom<CryptoBackend>(
-      (v) => typeof v === "object" && v !== null && typeof (v as CryptoBackend).encrypt === "function",
+      (v) => typeof v === "object" && v !== null && typeof (v as CryptoBackend).seal === "function",
       "must be a crypto backend",
     )
     .optional(),
@@ -176,9 +176,6 @@ export function cookieStore<Data extends SessionData = SessionData>(
     );
   }
   const encoder = new TextEncoder();
-  // The JSON of each write is encoded into this buffer (`encodeInto` is several times faster than
-  // `encode`); `seal` copies it before it returns, so one buffer serves every write.
-  const scratch = new Uint8Array(MAX_PAYLOAD_BYTES);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const cacheSize = parsed.cacheSize ?? DEFAULT_COOKIE_STORE_CACHE_SIZE;
   // Seals this process wrote or verified. The browser sends back the seal it was last given, so a read is
@@ -241,11 +238,10 @@ export function cookieStore<Data extends SessionData = SessionData>(
   const sealWith = (
     key: DerivedKey,
     payload: Uint8Array,
-    length: number,
     issuedAt: number,
     json: string,
   ): Awaitable<string> => {
-    const sealed = seal(backend, key, payload, issuedAt, length);
+    const sealed = seal(backend, key, payload, issuedAt);
     if (sealed instanceof Promise) {
       return sealed.then((text) => {
         recent.remember(text, issuedAt, json);
@@ -272,20 +268,16 @@ export function cookieStore<Data extends SessionData = SessionData>(
     writeSession(_key: string | undefined, data: Data): Awaitable<string> {
       assertJsonRoundTrip(data);
       const json = JSON.stringify(data);
-      // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name. UTF-8 is
-      // never shorter than the UTF-16 text, so a longer text is not even encoded.
-      const { read, written } =
-        json.length <= MAX_PAYLOAD_BYTES ? encoder.encodeInto(json, scratch) : { read: 0, written: 0 };
-      if (read < json.length) {
-        throw new CookieTooLargeError("(sealed session)", sealedLength(encoder.encode(json).length) + 2);
+      const payload = encoder.encode(json);
+      // Refuse before encrypting: a value this long cannot be stored whatever the cookie's name.
+      if (payload.length > MAX_PAYLOAD_BYTES) {
+        throw new CookieTooLargeError("(sealed session)", sealedLength(payload.length) + 2);
       }
       const issuedAt = Math.floor(now() / 1000);
       // Always the current key, whatever key the incoming seal used: this is what completes a rotation.
-      if (keys instanceof Promise) {
-        const copy = scratch.slice(0, written); // the scratch buffer is reused by the next write meanwhile
-        return keys.then((all) => sealWith(all[0]!, copy, written, issuedAt, json));
-      }
-      return sealWith(keys[0]!, scratch, written, issuedAt, json);
+      return keys instanceof Promise
+        ? keys.then((all) => sealWith(all[0]!, payload, issuedAt, json))
+        : sealWith(keys[0]!, payload, issuedAt, json);
     },
 
     deleteSession(): void {

@@ -3,14 +3,10 @@
  * the version and key id authenticated as associated data, the whole written as unpadded base64url.
  * docs/security.md lays out the bytes.
  */
-import type { Awaitable } from "../core/types.js";
-import {
-  type CryptoBackend,
-  type DerivedKey,
-  KEY_ID_BYTES,
-  NONCE_BYTES,
-  TAG_BYTES,
-} from "./crypto-backend.js";
+import { decodeBase64url, encodeBase64url } from "../../core/base64url.js";
+import type { Awaitable } from "../../core/types.js";
+import { type CryptoBackend, type DerivedKey, KEY_ID_BYTES, TAG_BYTES } from "./crypto-backend.js";
+import { NONCE_BYTES } from "./nonce-pool.js";
 
 /** The format version, the first byte of every seal. */
 export const SEAL_VERSION = 1;
@@ -19,7 +15,6 @@ export const SEAL_VERSION = 1;
 // nonce                       : 12 random bytes
 // ciphertext(issued-at | payload) | tag
 const AAD_BYTES = 1 + KEY_ID_BYTES;
-const BODY_AT = AAD_BYTES + NONCE_BYTES;
 const ISSUED_AT_BYTES = 4;
 
 /** Bytes a seal adds around its payload. */
@@ -42,14 +37,9 @@ export interface RejectedSeal {
   readonly rejected: string;
 }
 
-// Synchronous backends seal into this buffer: the text is made from it before `seal` returns, so one buffer
-// serves every seal (a fresh small typed array, and the ArrayBuffer Node's encoder then needs, cost more than
-// the encryption).
-const SCRATCH = new Uint8Array(SEAL_OVERHEAD_BYTES + 4096);
-
 /**
- * Seal the first `length` bytes of `payload` (by default all) under `key`, stamped with `issuedAt` (whole
- * seconds since the epoch, up to 2^32 - 1: the year 2106). A fresh nonce is drawn for every call.
+ * Seal `payload` under `key`, stamped with `issuedAt` (whole seconds since the epoch, up to 2^32 - 1: the
+ * year 2106). A fresh nonce is drawn for every call.
  *
  * @example
  * const text = seal(backend, key, new TextEncoder().encode('{"count":1}'), Math.floor(Date.now() / 1000));
@@ -59,26 +49,26 @@ export function seal(
   key: DerivedKey,
   payload: Uint8Array,
   issuedAt: number,
-  length = payload.length,
 ): Awaitable<string> {
-  const total = SEAL_OVERHEAD_BYTES + length;
-  const out = backend.synchronous && total <= SCRATCH.length ? SCRATCH : new Uint8Array(total);
-  out[0] = SEAL_VERSION;
-  const id = key.id;
-  for (let i = 0; i < KEY_ID_BYTES; i++) out[1 + i] = id[i]!;
-  // The plaintext is laid out where its ciphertext goes; the backend encrypts it in place and writes the
-  // nonce between the key id and the body.
-  out[BODY_AT] = issuedAt >>> 24;
-  out[BODY_AT + 1] = issuedAt >>> 16;
-  out[BODY_AT + 2] = issuedAt >>> 8;
-  out[BODY_AT + 3] = issuedAt;
-  const from = BODY_AT + ISSUED_AT_BYTES;
-  if (length === payload.length) out.set(payload, from);
-  else for (let i = 0; i < length; i++) out[from + i] = payload[i]!;
-  const done = backend.encrypt(key, out, AAD_BYTES, AAD_BYTES, BODY_AT, ISSUED_AT_BYTES + length);
-  return done instanceof Promise
-    ? done.then(() => backend.encodeBase64url(out, total))
-    : backend.encodeBase64url(out, total);
+  const aad = new Uint8Array(AAD_BYTES);
+  aad[0] = SEAL_VERSION;
+  aad.set(key.id, 1);
+  const plaintext = new Uint8Array(ISSUED_AT_BYTES + payload.length);
+  plaintext[0] = issuedAt >>> 24; // big-endian
+  plaintext[1] = issuedAt >>> 16;
+  plaintext[2] = issuedAt >>> 8;
+  plaintext[3] = issuedAt;
+  plaintext.set(payload, ISSUED_AT_BYTES);
+  const sealed = backend.seal(key, aad, plaintext);
+  return sealed instanceof Promise ? sealed.then((s) => encodeSeal(aad, s)) : encodeSeal(aad, sealed);
+}
+
+/** version ‖ key id, then the backend's nonce ‖ ciphertext ‖ tag, as base64url. */
+function encodeSeal(aad: Uint8Array, sealed: Uint8Array): string {
+  const bytes = new Uint8Array(AAD_BYTES + sealed.length);
+  bytes.set(aad);
+  bytes.set(sealed, AAD_BYTES);
+  return encodeBase64url(bytes);
 }
 
 /**
@@ -95,7 +85,7 @@ export function open(
   text: string,
 ): Awaitable<OpenedSeal | RejectedSeal> {
   if (text.length === 0) return { rejected: "empty sealed value" };
-  const bytes = backend.decodeBase64url(text);
+  const bytes = decodeBase64url(text);
   if (bytes === undefined) return { rejected: "sealed value is not canonical base64url" };
   if (bytes.length < SEAL_OVERHEAD_BYTES) {
     return {
@@ -119,13 +109,11 @@ function tryKeys(
   bytes: Uint8Array,
 ): Awaitable<OpenedSeal | RejectedSeal> {
   const key = keys[index]!;
-  const aad = bytes.subarray(0, AAD_BYTES);
-  const nonce = bytes.subarray(AAD_BYTES, BODY_AT);
-  const plaintext = backend.decrypt(key, nonce, aad, bytes.subarray(BODY_AT));
+  const plaintext = backend.open(key, bytes.subarray(0, AAD_BYTES), bytes.subarray(AAD_BYTES));
   const opened = (plaintext: Uint8Array | undefined): Awaitable<OpenedSeal | RejectedSeal> => {
     if (plaintext !== undefined) {
       const issuedAt =
-        plaintext[0]! * 0x1000000 + ((plaintext[1]! << 16) | (plaintext[2]! << 8) | plaintext[3]!);
+        ((plaintext[0]! << 24) | (plaintext[1]! << 16) | (plaintext[2]! << 8) | plaintext[3]!) >>> 0;
       return { payload: plaintext.subarray(ISSUED_AT_BYTES), issuedAt, key };
     }
     // Key ids are 32 bits, so two keys may share one; try each before giving up.
