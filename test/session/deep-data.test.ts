@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
 import { readJson } from "../../src/core/body.js";
 import { response } from "../../src/core/response.js";
-import { cookieStore } from "../../src/session/cookie-store.js";
+import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { assertJsonRoundTrip, MAX_SESSION_DEPTH } from "../../src/session/json-check.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import { snapshot } from "../../src/session/snapshot.js";
