@@ -10,7 +10,8 @@ import { parseOptions } from "../core/parse-options.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
-import { hasValidPercentEncoding } from "./request-target.js";
+import { parseHost } from "./host.js";
+import { quote, splitTarget } from "./request-target.js";
 
 export type { OnError } from "./error-response.js";
 
@@ -130,7 +131,8 @@ export const defaultRemoteAddr: GetRemoteAddr = (request, info) => {
 /**
  * Builds the ringlet request map for a fetch `Request`. `info` is the runtime's second `fetch` argument,
  * read by `getRemoteAddr` for `remoteAddr` (`""` when it gives none). Throws an `HttpError` 400 (its message
- * not exposed) for a URL that is not `http:` or `https:` or a path with a malformed `%` escape.
+ * not exposed) for a URL that is not `http:` or `https:`, a host outside RFC 3986's grammar or a path with a
+ * malformed `%` escape.
  *
  * @example
  * const request = fromFetchRequest(new Request("http://localhost:8000/a%20b?x=1"));
@@ -142,49 +144,26 @@ export function fromFetchRequest(
   info?: unknown,
   getRemoteAddr: GetRemoteAddr = defaultRemoteAddr,
 ): Request {
-  // `request.url` is the serialized URL: "scheme://host[:port]/path[?query][#fragment]", never with
-  // credentials (the Request constructor refuses them). Slicing it keeps the path and query exactly as the
-  // runtime received them, percent-encoding and all; `new URL()` would be both slower and no more exact.
+  // `request.url` is the serialized URL, "scheme://host[:port]/path[?query][#fragment]", never with
+  // credentials (the Request constructor refuses them): without its fragment (the client's, never sent) it is
+  // an absolute-form request target, split by the rules the Node adapter uses. Slicing it keeps the path and
+  // query exactly as the runtime received them; `new URL()` would be both slower and no more exact.
   const url = request.url;
-  let scheme: "http" | "https";
-  let hostStart: number;
-  if (url.startsWith("http://")) {
-    scheme = "http";
-    hostStart = 7;
-  } else if (url.startsWith("https://")) {
-    scheme = "https";
-    hostStart = 8;
-  } else {
-    throw new HttpError(400, `Unsupported request URL scheme in ${JSON.stringify(url.slice(0, 40))}`, {
-      expose: false,
-    });
+  const hash = url.indexOf("#");
+  const target = splitTarget(hash === -1 ? url : url.slice(0, hash));
+  if (typeof target === "string") {
+    // A runtime hands over only http: and https: URLs; another scheme means a Request built in code.
+    const problem = /^https?:\/\//.test(url)
+      ? target
+      : `Unsupported request URL scheme in ${quote(url.slice(0, 40))}`;
+    throw new HttpError(400, problem, { expose: false });
   }
-  let pathStart = url.indexOf("/", hostStart);
-  if (pathStart === -1) pathStart = url.length;
-  let end = url.indexOf("#", pathStart);
-  if (end === -1) end = url.length;
-  const queryStart = url.indexOf("?", pathStart);
-  const hasQuery = queryStart !== -1 && queryStart < end;
-  const uri = pathStart === end ? "/" : url.slice(pathStart, hasQuery ? queryStart : end);
-  const queryString = hasQuery ? url.slice(queryStart + 1, end) : undefined;
-  // RFC 3986 §2.1, checked as the Node adapter does, so one application sees the same paths on both.
-  if (uri.indexOf("%") !== -1 && !hasValidPercentEncoding(uri)) {
-    throw new HttpError(
-      400,
-      `Malformed percent-encoding in request path ${JSON.stringify(uri.slice(0, 200))}`,
-      {
-        expose: false,
-      },
-    );
-  }
-
-  // The host is serialized lower case; an IPv6 literal keeps its brackets, as in the Host header.
-  const host = url.slice(hostStart, pathStart);
-  const portColon = host.lastIndexOf(":");
-  const hasPort = portColon !== -1 && portColon > host.lastIndexOf("]");
-  const serverName = hasPort ? host.slice(0, portColon) : host;
-  // The serializer drops the scheme's default port (WHATWG URL §4.4), so none written means 80 or 443.
-  const serverPort = hasPort ? Number(host.slice(portColon + 1)) : scheme === "https" ? 443 : 80;
+  const scheme = target.scheme === "https" ? "https" : "http";
+  // The serializer drops the scheme's default port (WHATWG URL §4.4), so none written means 80 or 443. The
+  // URL parser accepts a few characters RFC 3986 does not (`a{b`): those are a 400, as in a Host header.
+  const authority = target.authority ?? "";
+  const host = parseHost(authority, scheme === "https" ? 443 : 80);
+  if (host === undefined) throw new HttpError(400, `Malformed host ${quote(authority)}`, { expose: false });
 
   // Headers iterate with lower-case names and repeated fields already combined: ", " in general and, in
   // undici (Node) and other runtimes following it, "; " for `cookie` (RFC 6265 §5.4 wants one cookie-string).
@@ -198,13 +177,13 @@ export function fromFetchRequest(
 
   return Object.freeze({
     method: request.method,
-    uri,
-    queryString,
+    uri: target.uri,
+    queryString: target.queryString,
     scheme,
     protocol: "HTTP/1.1",
     headers: Object.freeze(headers),
-    serverName,
-    serverPort,
+    serverName: host.serverName,
+    serverPort: host.serverPort,
     remoteAddr: getRemoteAddr(request, info) ?? "",
     body: requestBody(request, headers),
   });
