@@ -5,15 +5,23 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
-import { HttpError } from "../core/http-error.js";
+import { HttpError, isHttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
-import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
+import {
+  defaultOnError,
+  ERROR_INFO,
+  type ErrorInfo,
+  errorResponse,
+  handlerErrorKind,
+  type OnError,
+  reportError,
+} from "./error-response.js";
 import { parseHost } from "./host.js";
 import { quote, splitTarget } from "./request-target.js";
 
-export type { OnError } from "./error-response.js";
+export type { ErrorInfo, ErrorKind, OnError } from "./error-response.js";
 
 /** A fetch handler, as `Deno.serve`, `Bun.serve`, Cloudflare Workers and Hono expect it. */
 export type FetchHandler = (request: globalThis.Request, info?: unknown) => Promise<globalThis.Response>;
@@ -21,9 +29,11 @@ export type FetchHandler = (request: globalThis.Request, info?: unknown) => Prom
 /**
  * Options of {@link toFetchHandler}.
  *
- * - `onError(error, request)`: hears of every error the adapter handles (a handler that threw or rejected,
- *   an invalid response, a body that failed mid-stream, a request URL that could not be mapped, then with
- *   `request` undefined). Default: one line on stderr (`defaultOnError`). A throw in it is caught.
+ * - `onError(error, request, info)`: hears of every error the adapter handles (a handler that threw or
+ *   rejected, an invalid response, a body that failed mid-stream, a request URL that could not be mapped,
+ *   then with `request` undefined, a request body the client broke off); `info.kind` says which
+ *   (`ErrorKind`). Default: one line on stderr for server failures only (`defaultOnError`). A throw in it
+ *   is caught.
  * - `getRemoteAddr(request, info)`: the peer address for `remoteAddr` from the runtime's second `fetch`
  *   argument. Default: {@link defaultRemoteAddr} (Deno, Bun, `@hono/node-server`); `""` when it returns
  *   `undefined`.
@@ -59,17 +69,21 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
   const onError = parsed.onError ?? defaultOnError;
   const getRemoteAddr = parsed.getRemoteAddr ?? defaultRemoteAddr;
 
-  const fail = (error: unknown, request: Request | undefined): globalThis.Response => {
-    reportError(onError, error, request);
+  const fail = (error: unknown, request: Request | undefined, info: ErrorInfo): globalThis.Response => {
+    reportError(onError, error, request, info);
     return toFetchResponse(errorResponse(error), request);
   };
+  // The request body's own failure (the client left mid-upload) is the client's, not the handler's.
+  const handlerFailed = (error: unknown, request: Request): globalThis.Response =>
+    fail(error, request, ERROR_INFO[handlerErrorKind(error, isRequestBodyFailure)]);
   const respond = (response: Response, request: Request): globalThis.Response => {
+    const report = (error: unknown): void => reportError(onError, error, request, ERROR_INFO.response);
     try {
-      return toFetchResponse(response, request, (error) => reportError(onError, error, request));
+      return toFetchResponse(response, request, report);
     } catch (error) {
       // An invalid response: its body will never be sent, so release what is behind it.
-      cancelBody((response as { body?: unknown } | null)?.body, (e) => reportError(onError, e, request));
-      return fail(error, request);
+      cancelBody((response as { body?: unknown } | null)?.body, report);
+      return fail(error, request, ERROR_INFO.response);
     }
   };
 
@@ -78,18 +92,21 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
     try {
       request = fromFetchRequest(fetchRequest, info, getRemoteAddr);
     } catch (error) {
-      return Promise.resolve(fail(error, undefined));
+      // An unmappable URL is the client's; anything else (a `getRemoteAddr` that threw) is a bug.
+      return Promise.resolve(
+        fail(error, undefined, isHttpError(error) ? ERROR_INFO["client-error"] : ERROR_INFO.handler),
+      );
     }
     let result: Response | Promise<Response>;
     try {
       result = handler(request);
     } catch (error) {
-      return Promise.resolve(fail(error, request));
+      return Promise.resolve(handlerFailed(error, request));
     }
     if (result instanceof Promise || typeof (result as { then?: unknown })?.then === "function") {
       return Promise.resolve(result).then(
         (response) => respond(response, request),
-        (error: unknown) => fail(error, request),
+        (error: unknown) => handlerFailed(error, request),
       );
     }
     return Promise.resolve(respond(result, request));
@@ -208,11 +225,25 @@ function requestBody(
     if (length === "0") return undefined;
     if (length === undefined && request.body === null) return undefined;
   }
-  return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body) });
+  return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body, noteBodyFailure) });
 }
 
-/** Reads a web stream without relying on it being async-iterable (it is not in Safari or older Workers). */
-async function* readStream<T>(stream: ReadableStream<T> | null): AsyncGenerator<T> {
+// The errors request bodies failed with (the runtime errors the stream when the client leaves mid-upload),
+// so that a handler rejecting with one is reported as `"client-aborted"`. Written only on a failure.
+const requestBodyFailures = new WeakSet<object>();
+const noteBodyFailure = (error: unknown): void => {
+  if (typeof error === "object" && error !== null) requestBodyFailures.add(error);
+};
+const isRequestBodyFailure = (cause: object): boolean => requestBodyFailures.has(cause);
+
+/**
+ * Reads a web stream without relying on it being async-iterable (it is not in Safari or older Workers);
+ * `onFailure` hears of the error a read fails with, before it is thrown to the consumer.
+ */
+async function* readStream<T>(
+  stream: ReadableStream<T> | null,
+  onFailure?: (error: unknown) => void,
+): AsyncGenerator<T> {
   if (stream === null) return;
   const reader = stream.getReader();
   let open = true;
@@ -220,6 +251,7 @@ async function* readStream<T>(stream: ReadableStream<T> | null): AsyncGenerator<
     for (;;) {
       const chunk = await reader.read().catch((error: unknown) => {
         open = false;
+        onFailure?.(error);
         throw error;
       });
       if (chunk.done) {
