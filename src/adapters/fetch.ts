@@ -5,14 +5,23 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
-import { HttpError } from "../core/http-error.js";
+import { HttpError, isHttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
-import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
-import { hasValidPercentEncoding } from "./request-target.js";
+import {
+  defaultOnError,
+  ERROR_INFO,
+  type ErrorInfo,
+  errorResponse,
+  handlerErrorKind,
+  type OnError,
+  reportError,
+} from "./error-response.js";
+import { parseHost } from "./host.js";
+import { quote, splitTarget } from "./request-target.js";
 
-export type { OnError } from "./error-response.js";
+export type { ErrorInfo, ErrorKind, OnError } from "./error-response.js";
 
 /** A fetch handler, as `Deno.serve`, `Bun.serve`, Cloudflare Workers and Hono expect it. */
 export type FetchHandler = (request: globalThis.Request, info?: unknown) => Promise<globalThis.Response>;
@@ -20,9 +29,11 @@ export type FetchHandler = (request: globalThis.Request, info?: unknown) => Prom
 /**
  * Options of {@link toFetchHandler}.
  *
- * - `onError(error, request)`: hears of every error the adapter handles (a handler that threw or rejected,
- *   an invalid response, a body that failed mid-stream, a request URL that could not be mapped, then with
- *   `request` undefined). Default: one line on stderr (`defaultOnError`). A throw in it is caught.
+ * - `onError(error, request, info)`: hears of every error the adapter handles (a handler that threw or
+ *   rejected, an invalid response, a body that failed mid-stream, a request URL that could not be mapped,
+ *   then with `request` undefined, a request body the client broke off); `info.kind` says which
+ *   (`ErrorKind`). Default: one line on stderr for server failures only (`defaultOnError`). A throw in it
+ *   is caught.
  * - `getRemoteAddr(request, info)`: the peer address for `remoteAddr` from the runtime's second `fetch`
  *   argument. Default: {@link defaultRemoteAddr} (Deno, Bun, `@hono/node-server`); `""` when it returns
  *   `undefined`.
@@ -58,17 +69,21 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
   const onError = parsed.onError ?? defaultOnError;
   const getRemoteAddr = parsed.getRemoteAddr ?? defaultRemoteAddr;
 
-  const fail = (error: unknown, request: Request | undefined): globalThis.Response => {
-    reportError(onError, error, request);
+  const fail = (error: unknown, request: Request | undefined, info: ErrorInfo): globalThis.Response => {
+    reportError(onError, error, request, info);
     return toFetchResponse(errorResponse(error), request);
   };
+  // The request body's own failure (the client left mid-upload) is the client's, not the handler's.
+  const handlerFailed = (error: unknown, request: Request): globalThis.Response =>
+    fail(error, request, ERROR_INFO[handlerErrorKind(error, isRequestBodyFailure)]);
   const respond = (response: Response, request: Request): globalThis.Response => {
+    const report = (error: unknown): void => reportError(onError, error, request, ERROR_INFO.response);
     try {
-      return toFetchResponse(response, request, (error) => reportError(onError, error, request));
+      return toFetchResponse(response, request, report);
     } catch (error) {
       // An invalid response: its body will never be sent, so release what is behind it.
-      cancelBody((response as { body?: unknown } | null)?.body, (e) => reportError(onError, e, request));
-      return fail(error, request);
+      cancelBody((response as { body?: unknown } | null)?.body, report);
+      return fail(error, request, ERROR_INFO.response);
     }
   };
 
@@ -77,18 +92,21 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
     try {
       request = fromFetchRequest(fetchRequest, info, getRemoteAddr);
     } catch (error) {
-      return Promise.resolve(fail(error, undefined));
+      // An unmappable URL is the client's; anything else (a `getRemoteAddr` that threw) is a bug.
+      return Promise.resolve(
+        fail(error, undefined, isHttpError(error) ? ERROR_INFO["client-error"] : ERROR_INFO.handler),
+      );
     }
     let result: Response | Promise<Response>;
     try {
       result = handler(request);
     } catch (error) {
-      return Promise.resolve(fail(error, request));
+      return Promise.resolve(handlerFailed(error, request));
     }
     if (result instanceof Promise || typeof (result as { then?: unknown })?.then === "function") {
       return Promise.resolve(result).then(
         (response) => respond(response, request),
-        (error: unknown) => fail(error, request),
+        (error: unknown) => handlerFailed(error, request),
       );
     }
     return Promise.resolve(respond(result, request));
@@ -130,7 +148,8 @@ export const defaultRemoteAddr: GetRemoteAddr = (request, info) => {
 /**
  * Builds the ringlet request map for a fetch `Request`. `info` is the runtime's second `fetch` argument,
  * read by `getRemoteAddr` for `remoteAddr` (`""` when it gives none). Throws an `HttpError` 400 (its message
- * not exposed) for a URL that is not `http:` or `https:` or a path with a malformed `%` escape.
+ * not exposed) for a URL that is not `http:` or `https:`, a host outside RFC 3986's grammar or a path with a
+ * malformed `%` escape.
  *
  * @example
  * const request = fromFetchRequest(new Request("http://localhost:8000/a%20b?x=1"));
@@ -142,49 +161,26 @@ export function fromFetchRequest(
   info?: unknown,
   getRemoteAddr: GetRemoteAddr = defaultRemoteAddr,
 ): Request {
-  // `request.url` is the serialized URL: "scheme://host[:port]/path[?query][#fragment]", never with
-  // credentials (the Request constructor refuses them). Slicing it keeps the path and query exactly as the
-  // runtime received them, percent-encoding and all; `new URL()` would be both slower and no more exact.
+  // `request.url` is the serialized URL, "scheme://host[:port]/path[?query][#fragment]", never with
+  // credentials (the Request constructor refuses them): without its fragment (the client's, never sent) it is
+  // an absolute-form request target, split by the rules the Node adapter uses. Slicing it keeps the path and
+  // query exactly as the runtime received them; `new URL()` would be both slower and no more exact.
   const url = request.url;
-  let scheme: "http" | "https";
-  let hostStart: number;
-  if (url.startsWith("http://")) {
-    scheme = "http";
-    hostStart = 7;
-  } else if (url.startsWith("https://")) {
-    scheme = "https";
-    hostStart = 8;
-  } else {
-    throw new HttpError(400, `Unsupported request URL scheme in ${JSON.stringify(url.slice(0, 40))}`, {
-      expose: false,
-    });
+  const hash = url.indexOf("#");
+  const target = splitTarget(hash === -1 ? url : url.slice(0, hash));
+  if (typeof target === "string") {
+    // A runtime hands over only http: and https: URLs; another scheme means a Request built in code.
+    const problem = /^https?:\/\//.test(url)
+      ? target
+      : `Unsupported request URL scheme in ${quote(url.slice(0, 40))}`;
+    throw new HttpError(400, problem, { expose: false });
   }
-  let pathStart = url.indexOf("/", hostStart);
-  if (pathStart === -1) pathStart = url.length;
-  let end = url.indexOf("#", pathStart);
-  if (end === -1) end = url.length;
-  const queryStart = url.indexOf("?", pathStart);
-  const hasQuery = queryStart !== -1 && queryStart < end;
-  const uri = pathStart === end ? "/" : url.slice(pathStart, hasQuery ? queryStart : end);
-  const queryString = hasQuery ? url.slice(queryStart + 1, end) : undefined;
-  // RFC 3986 §2.1, checked as the Node adapter does, so one application sees the same paths on both.
-  if (uri.indexOf("%") !== -1 && !hasValidPercentEncoding(uri)) {
-    throw new HttpError(
-      400,
-      `Malformed percent-encoding in request path ${JSON.stringify(uri.slice(0, 200))}`,
-      {
-        expose: false,
-      },
-    );
-  }
-
-  // The host is serialized lower case; an IPv6 literal keeps its brackets, as in the Host header.
-  const host = url.slice(hostStart, pathStart);
-  const portColon = host.lastIndexOf(":");
-  const hasPort = portColon !== -1 && portColon > host.lastIndexOf("]");
-  const serverName = hasPort ? host.slice(0, portColon) : host;
-  // The serializer drops the scheme's default port (WHATWG URL §4.4), so none written means 80 or 443.
-  const serverPort = hasPort ? Number(host.slice(portColon + 1)) : scheme === "https" ? 443 : 80;
+  const scheme = target.scheme === "https" ? "https" : "http";
+  // The serializer drops the scheme's default port (WHATWG URL §4.4), so none written means 80 or 443. The
+  // URL parser accepts a few characters RFC 3986 does not (`a{b`): those are a 400, as in a Host header.
+  const authority = target.authority ?? "";
+  const host = parseHost(authority, scheme === "https" ? 443 : 80);
+  if (host === undefined) throw new HttpError(400, `Malformed host ${quote(authority)}`, { expose: false });
 
   // Headers iterate with lower-case names and repeated fields already combined: ", " in general and, in
   // undici (Node) and other runtimes following it, "; " for `cookie` (RFC 6265 §5.4 wants one cookie-string).
@@ -198,13 +194,13 @@ export function fromFetchRequest(
 
   return Object.freeze({
     method: request.method,
-    uri,
-    queryString,
+    uri: target.uri,
+    queryString: target.queryString,
     scheme,
     protocol: "HTTP/1.1",
     headers: Object.freeze(headers),
-    serverName,
-    serverPort,
+    serverName: host.serverName,
+    serverPort: host.serverPort,
     remoteAddr: getRemoteAddr(request, info) ?? "",
     body: requestBody(request, headers),
   });
@@ -229,11 +225,25 @@ function requestBody(
     if (length === "0") return undefined;
     if (length === undefined && request.body === null) return undefined;
   }
-  return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body) });
+  return Object.freeze({ [Symbol.asyncIterator]: () => readStream(request.body, noteBodyFailure) });
 }
 
-/** Reads a web stream without relying on it being async-iterable (it is not in Safari or older Workers). */
-async function* readStream<T>(stream: ReadableStream<T> | null): AsyncGenerator<T> {
+// The errors request bodies failed with (the runtime errors the stream when the client leaves mid-upload),
+// so that a handler rejecting with one is reported as `"client-aborted"`. Written only on a failure.
+const requestBodyFailures = new WeakSet<object>();
+const noteBodyFailure = (error: unknown): void => {
+  if (typeof error === "object" && error !== null) requestBodyFailures.add(error);
+};
+const isRequestBodyFailure = (cause: object): boolean => requestBodyFailures.has(cause);
+
+/**
+ * Reads a web stream without relying on it being async-iterable (it is not in Safari or older Workers);
+ * `onFailure` hears of the error a read fails with, before it is thrown to the consumer.
+ */
+async function* readStream<T>(
+  stream: ReadableStream<T> | null,
+  onFailure?: (error: unknown) => void,
+): AsyncGenerator<T> {
   if (stream === null) return;
   const reader = stream.getReader();
   let open = true;
@@ -241,6 +251,7 @@ async function* readStream<T>(stream: ReadableStream<T> | null): AsyncGenerator<
     for (;;) {
       const chunk = await reader.read().catch((error: unknown) => {
         open = false;
+        onFailure?.(error);
         throw error;
       });
       if (chunk.done) {

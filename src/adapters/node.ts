@@ -21,19 +21,34 @@ import { cancelBody } from "../core/cancel-body.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
-import { defaultOnError, errorResponse, type OnError, reportError } from "./error-response.js";
+import {
+  defaultOnError,
+  ERROR_INFO,
+  type ErrorKind,
+  errorResponse,
+  handlerErrorKind,
+  type OnError,
+  reportError,
+} from "./error-response.js";
 import { drainRequest, exceedsDrainBudget } from "./node/drain.js";
 import { toRequest } from "./node/request.js";
 import { writeResponse } from "./node/write-response.js";
 
-export { defaultOnError, errorResponse, type OnError } from "./error-response.js";
+export {
+  defaultOnError,
+  type ErrorInfo,
+  type ErrorKind,
+  errorResponse,
+  type OnError,
+} from "./error-response.js";
 
 /**
  * Options of {@link toNodeListener} (and of {@link serve}), checked once when the listener is built.
  *
- * - `onError(error, request)`: hears of every error the adapter handles: a handler that threw or rejected,
- *   an invalid response, a body that failed mid-stream, a malformed request (`request` is then `undefined`).
- *   Default: {@link defaultOnError}, one line on stderr. A throw or rejection in it is caught and logged.
+ * - `onError(error, request, info)`: hears of every error the adapter handles: a handler that threw or
+ *   rejected, an invalid response, a body that failed mid-stream, a malformed request (`request` is then
+ *   `undefined`), a client that left; `info.kind` says which (`ErrorKind`). Default: {@link defaultOnError},
+ *   one line on stderr for server failures only. A throw or rejection in it is caught and logged.
  * - `trustProxy`: use `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-For` (their first, client-side
  *   value) for `scheme`, `serverName`/`serverPort` and `remoteAddr`. Only for servers reachable solely
  *   through proxies you run, which overwrite these headers. Default: `false`.
@@ -82,7 +97,7 @@ const isFunction = (value: unknown): boolean => typeof value === "function";
 const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
 
 const listenerShape = {
-  onError: z.custom<OnError>(isFunction, "must be a function (error, request) => void").optional(),
+  onError: z.custom<OnError>(isFunction, "must be a function (error, request, info) => void").optional(),
   trustProxy: z.boolean({ error: "must be a boolean" }).optional(),
   drainMaxBytes: z
     .number({ error: "must be a non-negative integer (bytes)" })
@@ -161,8 +176,8 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
       }
     } catch (error) {
       // An invalid response, or one Node refused: nothing of it was sent.
-      reportError(onError, error, request);
-      cancelBody(body, (cancelError) => reportError(onError, cancelError, request));
+      reportError(onError, error, request, ERROR_INFO.response);
+      cancelBody(body, (cancelError) => reportError(onError, cancelError, request, ERROR_INFO.response));
       if (res.headersSent || response === INTERNAL_ERROR) {
         res.destroy();
         return;
@@ -180,7 +195,13 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     request: Request | undefined,
     error: unknown,
   ): void => {
-    reportError(onError, error, request);
+    // The request body's own failure (`req.errored`, Node's "aborted") means the client left mid-upload.
+    reportError(
+      onError,
+      error,
+      request,
+      ERROR_INFO[handlerErrorKind(error, (cause) => cause === req.errored)],
+    );
     if (res.destroyed) return;
     send(req, res, request, errorResponse(error), false);
   };
@@ -189,7 +210,7 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     if (res.destroyed) {
       // The client left while the handler worked: release the body it returned, there is no one to send it to.
       cancelBody(isObjectValue(response) ? response.body : undefined, (error) =>
-        reportError(onError, error, request),
+        reportError(onError, error, request, ERROR_INFO.response),
       );
       return;
     }
@@ -208,7 +229,7 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
     }
     const request = toRequest(req, trustProxy);
     if (request instanceof HttpError) {
-      reportError(onError, request, undefined);
+      reportError(onError, request, undefined, ERROR_INFO["client-error"]);
       send(req, res, undefined, errorResponse(request), true);
       return;
     }
@@ -297,13 +318,29 @@ const CLIENT_ERROR_RESPONSES: Record<string, string> = {
 };
 
 /**
- * What Node does by default for a request its parser rejects, plus a report to `onError`. A connection reset
- * is not reported: the client simply left.
+ * The kind of a `clientError`: Node raises one for a connection that timed out (`headersTimeout`,
+ * `requestTimeout`), for a client that left (a reset, or an end of stream in the middle of a request, which
+ * the parser reports as `HPE_INVALID_EOF_STATE`), and for a request its parser refused.
  */
+function clientErrorKind(code: string): ErrorKind {
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return "timeout";
+  if (
+    code === "HPE_INVALID_EOF_STATE" ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code === "ECONNABORTED" ||
+    code === "ETIMEDOUT"
+  ) {
+    return "client-aborted";
+  }
+  return "client-error";
+}
+
+/** What Node does by default for a request its parser rejects, plus a report to `onError`. */
 function clientErrorListener(onError: OnError): (error: Error & { code?: string }, socket: Socket) => void {
   return (error, socket) => {
     const code = error.code ?? "";
-    if (code !== "ECONNRESET" && code !== "EPIPE") reportError(onError, error, undefined);
+    reportError(onError, error, undefined, ERROR_INFO[clientErrorKind(code)]);
     // Answer only if no response has started on this socket, so the client never sees two status lines.
     const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {

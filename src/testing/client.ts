@@ -5,7 +5,15 @@
  */
 import { Cookie, CookieJar, MemoryCookieStore } from "tough-cookie";
 import { z } from "zod";
-import { defaultOnError, errorResponse, type OnError, reportError } from "../adapters/error-response.js";
+import {
+  defaultOnError,
+  ERROR_INFO,
+  type ErrorInfo,
+  errorResponse,
+  handlerErrorKind,
+  type OnError,
+  reportError,
+} from "../adapters/error-response.js";
 import { toFetchResponse } from "../adapters/fetch.js";
 import { cancelBody } from "../core/cancel-body.js";
 import { parseOptions } from "../core/parse-options.js";
@@ -28,8 +36,10 @@ export interface ClientOptions {
   /** The peer address the handler sees. Default `"127.0.0.1"`. */
   remoteAddr?: string;
   /**
-   * Told about every error an adapter would report: the handler threw or rejected, or returned an invalid
-   * response. Default: one line on stderr, as the adapters do. The error is also on `response.error`.
+   * Told about every error an adapter would report, with the same `info.kind`: the handler threw or
+   * rejected (`"handler"`, or `"http-error"` for a 4xx `HttpError`), or its response was invalid or failed
+   * (`"response"`). Default: as the adapters', one line on stderr for the failures, none for a 4xx
+   * `HttpError`. The error is also on `response.error`.
    */
   onError?: OnError;
 }
@@ -275,13 +285,16 @@ export function createClient(
         remoteAddr: options.remoteAddr ?? "127.0.0.1",
       },
     );
-    const report = (e: unknown): void => reportError(onError, e, req);
+    const report = (e: unknown): void => reportError(onError, e, req, ERROR_INFO.response);
     let response: Response;
     let error: unknown;
+    let errorInfo: ErrorInfo = ERROR_INFO.response;
     try {
       response = await handler(req);
     } catch (thrown) {
       error = thrown;
+      // The mock request's body never fails: no throw is the client's, as a 4xx HttpError is.
+      errorInfo = ERROR_INFO[handlerErrorKind(thrown, () => false)];
       response = errorResponse(thrown);
     }
     // The response goes out as ringlet/fetch sends it: the same checks, no body for HEAD, 204, 205 and 304
@@ -291,11 +304,12 @@ export function createClient(
       sent = toFetchResponse(response, req, report);
     } catch (invalid) {
       error = invalid;
+      errorInfo = ERROR_INFO.response;
       cancelBody((response as Partial<Response> | null)?.body, report);
       response = errorResponse(invalid);
       sent = toFetchResponse(response, req, report);
     }
-    if (error !== undefined) report(error);
+    if (error !== undefined) reportError(onError, error, req, errorInfo);
     const headersOut = lowerCaseHeaders(response.headers);
     const setCookie = headersOut["set-cookie"];
     const setCookies = setCookie === undefined ? [] : toArray(setCookie);

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { defaultOnError, errorResponse, reportError } from "../../src/adapters/error-response.js";
+import {
+  defaultOnError,
+  ERROR_INFO,
+  type ErrorKind,
+  errorResponse,
+  handlerErrorKind,
+  reportError,
+} from "../../src/adapters/error-response.js";
 import { HttpError } from "../../src/core/http-error.js";
 import { responseProblem } from "../../src/core/response-check.js";
 import type { Request } from "../../src/core/types.js";
@@ -109,12 +116,88 @@ describe("defaultOnError", () => {
   });
 });
 
+describe("defaultOnError: quiet about what a client causes", () => {
+  const QUIET: ErrorKind[] = ["http-error", "client-error", "client-aborted", "timeout"];
+  const LOGGED: ErrorKind[] = ["handler", "response"];
+
+  it("logs server failures and nothing else", () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const kind of QUIET) defaultOnError(new Error(kind), request, ERROR_INFO[kind]);
+    expect(spy).not.toHaveBeenCalled();
+    for (const kind of LOGGED) defaultOnError(new Error(kind), request, ERROR_INFO[kind]);
+    defaultOnError(new Error("no info"), request);
+    expect(spy.mock.calls.map(([line]) => line)).toEqual([
+      "ringlet: POST /users/7?x=1 failed: Error: handler",
+      "ringlet: POST /users/7?x=1 failed: Error: response",
+      "ringlet: POST /users/7?x=1 failed: Error: no info",
+    ]);
+  });
+
+  it("has one frozen info per kind", () => {
+    for (const [kind, info] of Object.entries(ERROR_INFO)) {
+      expect(info).toEqual({ kind });
+      expect(Object.isFrozen(info)).toBe(true);
+    }
+    expect(Object.keys(ERROR_INFO).sort()).toEqual([...QUIET, ...LOGGED].sort());
+  });
+
+  it("still logs a hook's own failure when the error it was told of is quiet", () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    reportError(
+      () => {
+        throw new Error("hook broke");
+      },
+      new Error("aborted"),
+      undefined,
+      ERROR_INFO["client-aborted"],
+    );
+    expect(spy.mock.calls.map(([line]) => line)).toEqual([
+      "ringlet: (no request) failed: Error: onError itself failed: Error: hook broke",
+    ]);
+  });
+});
+
+describe("handlerErrorKind", () => {
+  const aborted = Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+  const isBodyFailure = (cause: object) => cause === aborted;
+
+  it("is client-aborted for the request body's own failure, also when wrapped", () => {
+    expect(handlerErrorKind(aborted, isBodyFailure)).toBe("client-aborted");
+    const wrapped = new Error("upload failed", { cause: new Error("read failed", { cause: aborted }) });
+    expect(handlerErrorKind(wrapped, isBodyFailure)).toBe("client-aborted");
+  });
+
+  it("is handler for the same kind of error from elsewhere (an upstream reset), and for cycles", () => {
+    const upstream = Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+    expect(handlerErrorKind(upstream, isBodyFailure)).toBe("handler");
+    const cyclic = new Error("a") as Error & { cause?: unknown };
+    cyclic.cause = cyclic;
+    expect(handlerErrorKind(cyclic, isBodyFailure)).toBe("handler");
+  });
+
+  it("is http-error for a 4xx HttpError only; a 5xx one, or anything else, is handler", () => {
+    expect(handlerErrorKind(new HttpError(404), isBodyFailure)).toBe("http-error");
+    expect(handlerErrorKind(new HttpError(499), isBodyFailure)).toBe("http-error");
+    expect(handlerErrorKind(new HttpError(500), isBodyFailure)).toBe("handler");
+    expect(handlerErrorKind(new HttpError(503), isBodyFailure)).toBe("handler");
+    const foreign = Object.assign(new Error("odd"), { status: 404.5, expose: true });
+    expect(handlerErrorKind(foreign, isBodyFailure)).toBe("handler");
+    for (const thrown of [new TypeError("x"), "string", undefined, null, 42]) {
+      expect(handlerErrorKind(thrown, isBodyFailure)).toBe("handler");
+    }
+  });
+});
+
 describe("reportError", () => {
   it("passes the error and the request to the hook", () => {
     const seen: unknown[] = [];
     const error = new Error("boom");
-    reportError((e, r) => void seen.push(e, r), error, request);
-    expect(seen).toEqual([error, request]);
+    reportError((e, r, info) => void seen.push(e, r, info), error, request, ERROR_INFO.handler);
+    expect(seen).toEqual([error, request, { kind: "handler" }]);
+    // A hook written for two arguments keeps working.
+    const twoArguments: (error: unknown, request: Request | undefined) => void = (e) => void seen.push(e);
+    reportError(twoArguments, error, request, ERROR_INFO["client-aborted"]);
+    expect(seen).toHaveLength(4);
   });
 
   it("survives a hook that throws, logging both errors", () => {
@@ -126,6 +209,7 @@ describe("reportError", () => {
         },
         new Error("original"),
         request,
+        ERROR_INFO.handler,
       ),
     ).not.toThrow();
     expect(spy.mock.calls.map(([line]) => line)).toEqual([
@@ -139,7 +223,12 @@ describe("reportError", () => {
     const unhandled = vi.fn();
     process.on("unhandledRejection", unhandled);
     try {
-      reportError(() => Promise.reject(new Error("async hook broke")), new Error("original"), undefined);
+      reportError(
+        () => Promise.reject(new Error("async hook broke")),
+        new Error("original"),
+        undefined,
+        ERROR_INFO.response,
+      );
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(unhandled).not.toHaveBeenCalled();
       expect(spy.mock.calls.map(([line]) => line)).toEqual([

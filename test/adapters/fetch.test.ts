@@ -10,6 +10,7 @@ import {
   toFetchHandler,
   toFetchResponse,
 } from "../../src/adapters/fetch.js";
+import { readJson } from "../../src/core/body.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
 import { requestProblem } from "../../src/middleware/lint.js";
@@ -600,8 +601,9 @@ describe("toFetchHandler", () => {
       expect(body).toBe("Internal Server Error");
       expect(body).not.toContain("hunter2");
       expect(onError).toHaveBeenCalledTimes(1);
-      const [error, request] = onError.mock.calls[0]! as [Error, RingRequest];
+      const [error, request, info] = onError.mock.calls[0]! as [Error, RingRequest, unknown];
       expect(error.message).toBe("db password is hunter2");
+      expect(info).toEqual({ kind: "handler" });
       expect([request.uri, request.queryString]).toEqual(["/x", "y"]);
     }
   });
@@ -629,6 +631,7 @@ describe("toFetchHandler", () => {
     expect(res.status).toBe(500);
     expect(await res.text()).toBe("Internal Server Error");
     expect(String(onError.mock.calls[0]![0])).toMatch(/response.headers\["x-a"\] contains LF/);
+    expect(onError.mock.calls[0]![2]).toEqual({ kind: "response" });
     expect(readable.destroyed).toBe(true);
     const none = await toFetchHandler(() => undefined as never, { onError })(new Request("http://h/"));
     expect(none.status).toBe(500);
@@ -649,6 +652,7 @@ describe("toFetchHandler", () => {
     expect(onError).toHaveBeenCalledWith(
       new Error("upstream closed"),
       expect.objectContaining({ uri: "/p" }),
+      { kind: "response" },
     );
   });
 
@@ -658,7 +662,61 @@ describe("toFetchHandler", () => {
     const res = await toFetchHandler(handler, { onError })(new Request("ftp://h/x"));
     expect(res.status).toBe(400);
     expect(handler).not.toHaveBeenCalled();
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ status: 400 }), undefined);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ status: 400 }), undefined, {
+      kind: "client-error",
+    });
+  });
+
+  it("tells onError what kind of event each report is, and the default logs only server failures", async () => {
+    // A request body the client broke off: the runtime errors the stream mid-way.
+    const brokenUpload = () =>
+      new Request("http://h/json", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"a":'));
+            controller.error(new TypeError("terminated"));
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+    const app: Handler = async (request) => {
+      if (request.uri === "/json") {
+        // A handler may wrap what failed: the cause still says the client left.
+        const value = await readJson(request).catch((error: unknown) => {
+          throw new Error("could not read the upload", { cause: error });
+        });
+        return { status: 200, headers: {}, body: JSON.stringify(value) };
+      }
+      if (request.uri === "/missing") throw new HttpError(404);
+      if (request.uri === "/down") throw new HttpError(503, "redis is down");
+      throw new Error("handler bug");
+    };
+    const cases: Array<[() => globalThis.Request, number, string]> = [
+      [brokenUpload, 500, "client-aborted"],
+      [() => new Request("http://h/missing"), 404, "http-error"],
+      [() => new Request("ftp://h/x"), 400, "client-error"],
+      [() => new Request("http://a{b/"), 400, "client-error"],
+      [() => new Request("http://h/down"), 503, "handler"],
+      [() => new Request("http://h/bug"), 500, "handler"],
+    ];
+    const seen: unknown[] = [];
+    const custom = toFetchHandler(app, { onError: (_error, _request, info) => void seen.push(info.kind) });
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      for (const [request, status] of cases) expect((await custom(request())).status).toBe(status);
+      expect(seen).toEqual(cases.map(([, , kind]) => kind));
+      expect(spy).not.toHaveBeenCalled();
+      const byDefault = toFetchHandler(app);
+      for (const [request, status] of cases) expect((await byDefault(request())).status).toBe(status);
+      expect(spy.mock.calls).toEqual([
+        ["ringlet: GET /down failed: HttpError (503): redis is down"],
+        ["ringlet: GET /bug failed: Error: handler bug"],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("survives an onError that throws", async () => {

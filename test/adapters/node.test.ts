@@ -7,6 +7,7 @@ import express from "express";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hello } from "../../examples/hello.js";
 import { type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
+import { readJson } from "../../src/core/body.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Request } from "../../src/core/types.js";
 import { memoryStore, wrapSession } from "../../src/session/index.js";
@@ -93,12 +94,12 @@ describe("options", () => {
 
 describe("errors", () => {
   let current: Handler = ok;
-  const reports: Array<[unknown, Request | undefined]> = [];
+  const reports: Array<[unknown, Request | undefined, string]> = [];
   let server: RunningServer;
   beforeAll(async () => {
     server = await serve((request) => current(request), {
       port: 0,
-      onError: (error, request) => void reports.push([error, request]),
+      onError: (error, request, info) => void reports.push([error, request, info.kind]),
     });
   });
   afterAll(() => server.close());
@@ -116,6 +117,7 @@ describe("errors", () => {
     expect(reports).toHaveLength(1);
     expect((reports[0]![0] as Error).message).toBe("password=hunter2");
     expect(reports[0]![1]).toMatchObject({ uri: "/boom", queryString: "x=1" });
+    expect(reports[0]![2]).toBe("handler");
   });
 
   it("turns a rejection, or a thrown non-Error, into a 500", async () => {
@@ -153,7 +155,8 @@ describe("errors", () => {
     };
     response = await fetch(server.url);
     expect([response.status, await response.text()]).toEqual([422, "Unprocessable Content"]);
-    expect(reports).toHaveLength(3);
+    // A 4xx is an answer the handler chose; a 5xx a failure.
+    expect(reports.map(([, , kind]) => kind)).toEqual(["http-error", "handler", "http-error"]);
   });
 
   it("answers 500 for an invalid response, naming the problem to onError", async () => {
@@ -189,6 +192,7 @@ describe("errors", () => {
       expect(reports).toHaveLength(1);
       expect((reports[0]![0] as Error).message).toMatch(message);
       expect((reports[0]![0] as Error).message).toMatch(/^Invalid response from handler: /);
+      expect(reports[0]![2]).toBe("response");
     }
   });
 
@@ -214,8 +218,8 @@ describe("errors", () => {
       reports.length = 0;
       const response = await rawRequest(server.port, `${line}\r\nHost: x\r\n\r\n`);
       expect(response.status).toBe(400);
-      expect(reports.map(([error]) => (error as { code?: string }).code)).toEqual([
-        expect.stringMatching(/^HPE_/),
+      expect(reports.map(([error, , kind]) => [(error as { code?: string }).code, kind])).toEqual([
+        [expect.stringMatching(/^HPE_/), "client-error"],
       ]);
     }
     const response = await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
@@ -272,6 +276,158 @@ describe("errors", () => {
     } finally {
       spy.mockRestore();
       await quiet.close();
+    }
+  });
+});
+
+describe("onError: what a client causes", () => {
+  // One application for every case: a body read with readJson, a handler bug, an expected 404.
+  let inFlight = 0;
+  const app: Handler = async (request) => {
+    inFlight++;
+    try {
+      if (request.uri === "/json")
+        return { status: 200, headers: {}, body: JSON.stringify(await readJson(request)) };
+      if (request.uri === "/missing") throw new HttpError(404, "No such thing");
+      throw new Error("handler bug");
+    } finally {
+      inFlight--;
+    }
+  };
+  const timeouts = { headersTimeout: 300, requestTimeout: 500, connectionsCheckingInterval: 25 };
+  const CLIENTS = 50;
+
+  /** Connects and sends part of a request head, then closes its side (FIN) or resets the connection (RST). */
+  async function hangUpMidHeaders(port: number, reset: boolean): Promise<void> {
+    const connection = await RawConnection.open(port);
+    connection.write("GET /json HTTP/1.1\r\nHost: x\r\nX-Half: ");
+    await sleep(5);
+    if (reset) connection.socket.resetAndDestroy();
+    else connection.socket.end();
+    await connection.closed;
+  }
+
+  /** Sends a POST whose JSON body the handler starts reading, then hangs up halfway through the body. */
+  async function hangUpMidBody(port: number, reset: boolean): Promise<void> {
+    const connection = await RawConnection.open(port);
+    const started = inFlight;
+    connection.write(
+      'POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+    );
+    for (let i = 0; i < 200 && inFlight === started; i++) await sleep(2);
+    if (reset) connection.socket.resetAndDestroy();
+    else connection.socket.end();
+    await connection.closed;
+  }
+
+  /** Opens a connection and sends nothing (or half a head, or half a body) until the server closes it. */
+  async function idleUntilClosed(port: number, send: string): Promise<void> {
+    const connection = await RawConnection.open(port);
+    if (send !== "") connection.write(send);
+    await connection.closed;
+  }
+
+  /** Waits until the server has no connection and no handler left, so every report has been made. */
+  async function settled(running: RunningServer): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const open = await new Promise<number>((resolve, reject) =>
+        running.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+      if (open === 0 && inFlight === 0) break;
+      await sleep(10);
+    }
+    await sleep(20);
+  }
+
+  const everyCase = (port: number, count: number) => [
+    ...Array.from({ length: count }, (_, i) => hangUpMidHeaders(port, i % 2 === 1)),
+    ...Array.from({ length: count }, (_, i) => hangUpMidBody(port, i % 2 === 1)),
+    ...Array.from({ length: count }, () => idleUntilClosed(port, "")),
+    ...Array.from({ length: count }, () => idleUntilClosed(port, "GET / HTTP/1.1\r\nHost: x\r\n")),
+  ];
+
+  it("the default onError writes nothing for clients that hang up or time out, and still logs a handler bug", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const running = await serve(app, { port: 0, ...timeouts });
+    try {
+      await Promise.all(everyCase(running.port, CLIENTS));
+      const missing = await rawRequest(running.port, "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(missing.status).toBe(404);
+      const malformed = await rawRequest(running.port, "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(malformed.status).toBe(400);
+      const garbage = await rawRequest(running.port, "FOO / HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(garbage.status).toBe(400);
+      await settled(running);
+      expect(spy.mock.calls).toEqual([]);
+      const bug = await rawRequest(running.port, "GET /bug HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(bug.status).toBe(500);
+      expect(spy.mock.calls).toEqual([["ringlet: GET /bug failed: Error: handler bug"]]);
+    } finally {
+      spy.mockRestore();
+      await running.close();
+    }
+  });
+
+  it("a custom onError hears of each, with the kind of what happened", async () => {
+    const seen: Array<{ kind: string; code: string | undefined; uri: string | undefined }> = [];
+    const running = await serve(app, {
+      port: 0,
+      ...timeouts,
+      onError: (error, request, info) =>
+        void seen.push({ kind: info.kind, code: (error as { code?: string }).code, uri: request?.uri }),
+    });
+    const kindsOf = async (...clients: Array<Promise<void>>) => {
+      seen.length = 0;
+      await Promise.all(clients);
+      await settled(running);
+      return seen.map(({ kind }) => kind).sort();
+    };
+    try {
+      const port = running.port;
+      // A half-sent head then FIN is the parser's end-of-stream error; a reset before a request is a reset.
+      expect(await kindsOf(hangUpMidHeaders(port, false))).toEqual(["client-aborted"]);
+      expect(seen[0]!.code).toBe("HPE_INVALID_EOF_STATE");
+      expect(await kindsOf(hangUpMidHeaders(port, true))).toEqual(["client-aborted"]);
+      expect(seen[0]!.code).toBe("ECONNRESET");
+      // Mid-body: the handler's readJson fails with Node's "aborted" (and a FIN is also the parser's error).
+      expect(await kindsOf(hangUpMidBody(port, false))).toEqual(["client-aborted", "client-aborted"]);
+      expect(seen.find(({ uri }) => uri === "/json")?.code).toBe("ECONNRESET");
+      expect(await kindsOf(hangUpMidBody(port, true))).toContain("client-aborted");
+      expect(new Set(seen.map(({ kind }) => kind))).toEqual(new Set(["client-aborted"]));
+      expect(seen.some(({ uri }) => uri === "/json")).toBe(true);
+      // Silent, half-sent and slow connections: Node's headersTimeout and requestTimeout.
+      expect(await kindsOf(idleUntilClosed(port, ""))).toEqual(["timeout"]);
+      expect(seen[0]!.code).toBe("ERR_HTTP_REQUEST_TIMEOUT");
+      expect(await kindsOf(idleUntilClosed(port, "GET / HTTP/1.1\r\nHost: x\r\n"))).toEqual(["timeout"]);
+      // A body still arriving when requestTimeout strikes: the timeout, and the handler's read cut short.
+      expect(
+        await kindsOf(
+          idleUntilClosed(
+            port,
+            "POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{",
+          ),
+        ),
+      ).toEqual(["client-aborted", "timeout"]);
+      // Fifty of each at once: one report each (two for a FIN mid-body), none of another kind.
+      expect(new Set(await kindsOf(...everyCase(port, CLIENTS)))).toEqual(
+        new Set(["client-aborted", "timeout"]),
+      );
+      expect(seen.filter(({ uri }) => uri === "/json")).toHaveLength(CLIENTS);
+      expect(seen.filter(({ kind }) => kind === "timeout")).toHaveLength(2 * CLIENTS);
+      // What is not about leaving: an expected 4xx, a malformed request, a handler bug.
+      await rawRequest(port, "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
+      await rawRequest(port, "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+      await rawRequest(port, "FOO / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await rawRequest(port, "GET /bug HTTP/1.1\r\nHost: x\r\n\r\n");
+      await settled(running);
+      expect(seen.slice(-4).map(({ kind, uri }) => [kind, uri])).toEqual([
+        ["http-error", "/missing"],
+        ["client-error", undefined],
+        ["client-error", undefined],
+        ["handler", "/bug"],
+      ]);
+    } finally {
+      await running.close();
     }
   });
 });

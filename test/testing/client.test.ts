@@ -193,7 +193,7 @@ describe("createClient: errors surface as an adapter makes them", () => {
     expect(res.status).toBe(404);
     expect(res.body).toBe("No such user");
     expect(res.error).toBeInstanceOf(HttpError);
-    expect(onError).toHaveBeenCalledWith(res.error, res.request);
+    expect(onError).toHaveBeenCalledWith(res.error, res.request, { kind: "http-error" });
   });
 
   it("any other throw or rejection gives a 500 that leaks nothing", async () => {
@@ -211,7 +211,7 @@ describe("createClient: errors surface as an adapter makes them", () => {
       expect(res.body).toBe("Internal Server Error");
       expect(res.error).toBeInstanceOf(Error);
     }
-    expect(onError).toHaveBeenCalledTimes(2);
+    expect(onError.mock.calls.map(([, , info]) => info)).toEqual([{ kind: "handler" }, { kind: "handler" }]);
   });
 
   it("an invalid response gives a 500 naming the problem in the error", async () => {
@@ -219,7 +219,7 @@ describe("createClient: errors surface as an adapter makes them", () => {
     const res = await createClient(() => ({ status: 99, headers: {} }), { onError }).get("/");
     expect(res.status).toBe(500);
     expect(String(res.error)).toMatch(/response\.status must be an integer from 100 to 599/);
-    expect(onError).toHaveBeenCalledOnce();
+    expect(onError).toHaveBeenCalledExactlyOnceWith(res.error, res.request, { kind: "response" });
   });
 
   it.each([
@@ -246,6 +246,7 @@ describe("createClient: errors surface as an adapter makes them", () => {
     expect(error.message).toMatch(/^createClient: the response body failed while streaming$/);
     expect(String(error.cause)).toMatch(cause);
     expect(onError).toHaveBeenCalledOnce();
+    expect(onError.mock.calls[0]![2]).toEqual({ kind: "response" });
   });
 });
 

@@ -8,7 +8,7 @@ import type { OutgoingHttpHeader, ServerResponse } from "node:http";
 import { cancelBody, isNodeReadable } from "../../core/cancel-body.js";
 import { responseProblem } from "../../core/response-check.js";
 import type { Request, Response, ResponseHeaders } from "../../core/types.js";
-import { type OnError, reportError } from "../error-response.js";
+import { ERROR_INFO, type OnError, reportError } from "../error-response.js";
 
 /**
  * Writes `response`. Returns `undefined` when the whole response was handed to Node synchronously, a promise
@@ -67,7 +67,7 @@ export function writeResponse(
     return undefined;
   }
   // Built only here: string, byte and empty bodies, the common case, need no per-request closure.
-  const report = (error: unknown): void => reportError(onError, error, request);
+  const report = (error: unknown): void => reportError(onError, error, request, ERROR_INFO.response);
   if (noContent || method === "HEAD") {
     res.end();
     cancelBody(body, report);
