@@ -32,7 +32,7 @@ export const SUITES = {
       hello("express", "express", "express.mjs"),
     ],
     ratios: [{ against: "raw-node", header: "× raw node:http" }],
-    goals: [{ target: "ringlet-node", against: "raw-node", atLeast: 0.95 }],
+    goals: [{ target: "ringlet-node", against: "raw-node", atLeast: 0.93 }],
   },
   session: {
     title: "GET /counter, one session cookie re-sent on every request (issue 3)",
