@@ -129,7 +129,20 @@ function decode(text: string, strict: boolean): string | undefined {
 }
 
 function hasLoneSurrogate(text: string): boolean {
-  return /\p{Surrogate}/u.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    // A high surrogate followed by a low one is a pair; anything else is unpaired.
+    if (c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return true;
+  }
+  return false;
 }
 
 function hexValue(c: number): number {

@@ -51,23 +51,24 @@ export function parseUrlEncoded(text: string): Params {
   return parsePairs(text, Number.POSITIVE_INFINITY) as Params;
 }
 
-/** `parseUrlEncoded`, or `undefined` as soon as the text holds more than `maxPairs` pairs. */
+/** `parseUrlEncoded`, or `undefined` when the text holds more than `maxPairs` pairs. */
 function parsePairs(text: string, maxPairs: number): Params | undefined {
+  // Counted before anything is decoded, so text over the limit costs one scan for "&", not 1,000 pairs' work.
+  if (Number.isFinite(maxPairs) && countPairs(text, maxPairs + 1) > maxPairs) return undefined;
   const out: Record<string, string | string[]> = Object.create(null);
   const n = text.length;
-  let pairs = 0;
   let start = 0;
+  // The next "=" at or after `start`, or -1 when there is none left. It is searched for again only once a
+  // pair has passed it, so a long run of "a&a&a…" costs one scan, not one scan to the end per pair.
+  let nextEq = text.indexOf("=");
   while (start < n) {
     let end = text.indexOf("&", start);
     if (end === -1) end = n;
     if (end > start) {
-      if (++pairs > maxPairs) return undefined;
-      // Search "=" within this pair only: a scan to the end of the text for each pair would make a long
-      // run of "a&a&a…" quadratic.
-      const pair = text.slice(start, end);
-      const eq = pair.indexOf("=");
-      const name = percentDecode(plusToSpace(eq === -1 ? pair : pair.slice(0, eq)));
-      const value = eq === -1 ? "" : percentDecode(plusToSpace(pair.slice(eq + 1)));
+      if (nextEq !== -1 && nextEq < start) nextEq = text.indexOf("=", start);
+      const eq = nextEq !== -1 && nextEq < end ? nextEq : -1;
+      const name = percentDecode(plusToSpace(text.slice(start, eq === -1 ? end : eq)));
+      const value = eq === -1 ? "" : percentDecode(plusToSpace(text.slice(eq + 1, end)));
       const existing = out[name];
       if (existing === undefined) out[name] = value;
       else if (typeof existing === "string") out[name] = [existing, value];
@@ -76,6 +77,19 @@ function parsePairs(text: string, maxPairs: number): Params | undefined {
     start = end + 1;
   }
   return out;
+}
+
+/** The number of non-empty "&"-separated pairs in `text`, counting no further than `stop`. */
+function countPairs(text: string, stop: number): number {
+  let count = 0;
+  let start = 0;
+  while (start < text.length && count < stop) {
+    let end = text.indexOf("&", start);
+    if (end === -1) end = text.length;
+    if (end > start) count++;
+    start = end + 1;
+  }
+  return count;
 }
 
 /** WHATWG URL §5.1: "+" becomes a space before percent-decoding, so "%2B" still means "+". */
