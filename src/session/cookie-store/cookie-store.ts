@@ -35,7 +35,8 @@ export interface CookieStoreOptions {
   maxAge?: number;
   /**
    * How many recently written or opened seals this process remembers (with their JSON), so that reading
-   * one of them back skips the decryption; `0` turns it off. Only seals that verified get in, and expiry
+   * one of them back skips the decryption; `0` turns it off. The cache keeps two generations of half this
+   * size and drops the older one whole, so it holds between half and all of the most recent seals. Only seals that verified get in, and expiry
    * is still checked on every read. Default: 1000.
    */
   cacheSize?: number;
