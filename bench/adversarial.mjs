@@ -28,7 +28,8 @@ const SERVERS = [
 ];
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
-const repeat = (unit, n) => unit.repeat(n);
+// `n` copies of a pair joined by "&", without a trailing one (which some parsers count as a pair).
+const repeat = (unit, n) => unit.repeat(n).replace(/[&; ]+$/, "");
 const pad = (prefix, length) => prefix + "x".repeat(Math.max(0, length - prefix.length));
 const pairs = (n, value = "1") => Array.from({ length: n }, (_, i) => `a${i}=${value}`).join("&");
 const cookies = (n) => Array.from({ length: n }, (_, i) => `c${i}=1`).join("; ");
@@ -276,6 +277,8 @@ async function headToHead(server, scripts, [a, b], opts) {
       if (opts.warmup > 0) await load("warm-up", opts.warmup);
       const rps = await load("run", opts.duration);
       const [x, y] = round % 2 === 0 ? rps : [rps[1], rps[0]];
+      if (x === 0 || y === 0)
+        throw new Error("no request completed: the server closes the connection on refusal");
       ratios.push(x / y);
     } finally {
       for (const copy of copies) await copy.stop();
