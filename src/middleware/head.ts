@@ -4,7 +4,14 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
-import { andThen, type Handler, type Request, type Response, type ResponseHeaders } from "../core/types.js";
+import {
+  andThen,
+  type Handler,
+  isFunction,
+  type Request,
+  type Response,
+  type ResponseHeaders,
+} from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */
 export interface HeadOptions {
@@ -77,7 +84,7 @@ export function wrapHead<Req extends Request, Res extends Response>(
 }
 
 const HeadOptionsSchema = z.strictObject({
-  onError: z.custom<HeadOptions["onError"]>((v) => typeof v === "function", "expected a function").optional(),
+  onError: z.custom<HeadOptions["onError"]>(isFunction, "expected a function").optional(),
 });
 
 function parseHeadOptions(options: unknown): HeadOptions {

@@ -14,6 +14,7 @@ import {
   type Awaitable,
   andThen,
   type Handler,
+  isFunction,
   isThenable,
   type Request,
   type Response,
@@ -101,8 +102,6 @@ const KEY_CHARS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
 const MAX_KEY_LENGTH = 4096;
 const MAX_LINE_BYTES = 4096;
 const EMPTY: SessionData = Object.freeze({});
-
-const isFunction = (value: unknown): boolean => typeof value === "function";
 
 const optionsSchema = z.strictObject({
   store: z

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { decodeBase64url } from "../../core/base64url.js";
 import { parseOptions } from "../../core/parse-options.js";
 import type { Awaitable } from "../../core/types.js";
+import { isFunction } from "../../core/types.js";
 import { CookieTooLargeError } from "../errors.js";
 import { assertJsonRoundTrip } from "../json-check.js";
 import type { SessionData, SessionStore, StoreReadContext } from "../store.js";
@@ -106,12 +107,10 @@ const optionsSchema = z.strictObject({
     .int({ error: "must be a whole number of entries" })
     .nonnegative({ error: "must be 0 (off) or more" })
     .optional(),
-  now: z
-    .custom<() => number>((v) => typeof v === "function", "must be a function returning milliseconds")
-    .optional(),
+  now: z.custom<() => number>(isFunction, "must be a function returning milliseconds").optional(),
   backend: z
     .custom<CryptoBackend>(
-      (v) => typeof v === "object" && v !== null && typeof (v as CryptoBackend).seal === "function",
+      (v) => typeof v === "object" && v !== null && isFunction((v as CryptoBackend).seal),
       "must be a crypto backend",
     )
     .optional(),
