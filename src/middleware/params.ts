@@ -5,6 +5,7 @@
  */
 import { z } from "zod/mini";
 import { checkCharset, DEFAULT_BODY_LIMIT, decodeUtf8, mediaType, readBytes } from "../core/body.js";
+import { checkOptionsArgument } from "../core/compose.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import { percentDecode } from "../core/percent-decode.js";
@@ -134,13 +135,27 @@ export function paramsResponse<Res extends Response>(
  * @example
  * const app = wrapParams((request) => response(`page ${request.params.page ?? 1}`), { limit: 64 * 1024 });
  */
+export function wrapParams(
+  options?: ParamsOptions,
+): <Req extends Request, Res extends Response>(
+  handler: Handler<Req & ParamsRequestKeys, Res>,
+) => Handler<Req, Res>;
 export function wrapParams<Req extends Request, Res extends Response>(
   handler: Handler<Req & ParamsRequestKeys, Res>,
   options?: ParamsOptions,
-): Handler<Req, Res> {
-  if (typeof handler !== "function") throw new TypeError("wrapParams: handler must be a function");
+): Handler<Req, Res>;
+export function wrapParams(
+  handler: Handler<any, any> | ParamsOptions | undefined,
+  options?: ParamsOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapParams", handler);
+    const given = handler;
+    resolveOptions("wrapParams", given);
+    return (inner: Handler<any, any>) => wrapParams(inner, given);
+  }
   const config = resolveOptions("wrapParams", options);
-  return (request) => {
+  return (request: Request) => {
     const next = addParams(request, config);
     return next instanceof Promise ? next.then(handler) : handler(next);
   };
