@@ -44,10 +44,13 @@ export {
   created,
   getHeader,
   header,
+  html,
+  json,
   notFound,
   redirect,
   response,
   status,
+  text,
   type WithHeaders,
 } from "./core/response.js";
 export {

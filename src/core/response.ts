@@ -2,6 +2,8 @@
  * Response helpers in the spirit of Ring's `ring.util.response`: small functions that build a response map
  * or return a new one with one thing changed. None of them mutates its argument, so frozen maps are fine.
  */
+
+import { describeKind, describeValue } from "./describe-value.js";
 import { isValidHeaderName, isValidHeaderValue } from "./response-check.js";
 import type { Response, ResponseBody, ResponseHeaders } from "./types.js";
 
@@ -21,6 +23,80 @@ export type WithHeaders<R extends Response> = Omit<R, "headers"> & { readonly he
  */
 export function response(body?: ResponseBody): Response {
   return { status: 200, headers: {}, body };
+}
+
+/**
+ * A `text/plain; charset=utf-8` response (with `x-content-type-options: nosniff`, as every response whose type
+ * ringlet states), status 200 unless given.
+ *
+ * @example
+ * text("hello"); // { status: 200, headers: { "content-type": "text/plain; charset=utf-8", ... }, body: "hello" }
+ */
+export function text(body: string, status = 200): Response {
+  return typed("text", TEXT_HEADERS, checkBody("text", body), status);
+}
+
+/**
+ * A `text/html; charset=utf-8` response (with `x-content-type-options: nosniff`), status 200 unless given.
+ * The text is sent as it is: escaping what goes into it is the template's job.
+ *
+ * @example
+ * html("<h1>Hello</h1>", 201);
+ */
+export function html(body: string, status = 200): Response {
+  return typed("html", HTML_HEADERS, checkBody("html", body), status);
+}
+
+/**
+ * An `application/json` response (with `x-content-type-options: nosniff`) of `JSON.stringify(value)`, status
+ * 200 unless given. JSON is always UTF-8 (RFC 8259 §8.1), so the type carries no `charset`. A value that
+ * has no JSON text (`undefined`, a function, a `BigInt`, a cycle) throws a `TypeError` saying so.
+ *
+ * @example
+ * json({ id: 7 }, 201); // { status: 201, headers: { "content-type": "application/json", ... }, body: '{"id":7}' }
+ */
+export function json(value: unknown, status = 200): Response {
+  let body: string | undefined;
+  try {
+    body = JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`json: the value cannot be written as JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (body === undefined) throw new TypeError(`json: ${describeValue(value)} has no JSON text`);
+  return typed("json", JSON_HEADERS, body, status);
+}
+
+const NOSNIFF = "nosniff";
+const TEXT_HEADERS: ResponseHeaders = Object.freeze({
+  "content-type": "text/plain; charset=utf-8",
+  "x-content-type-options": NOSNIFF,
+});
+const HTML_HEADERS: ResponseHeaders = Object.freeze({
+  "content-type": "text/html; charset=utf-8",
+  "x-content-type-options": NOSNIFF,
+});
+const JSON_HEADERS: ResponseHeaders = Object.freeze({
+  "content-type": "application/json",
+  "x-content-type-options": NOSNIFF,
+});
+
+function typed(owner: string, headers: ResponseHeaders, body: string, code: number): Response {
+  checkStatus(owner, code);
+  return { status: code, headers, body };
+}
+
+function checkBody(owner: string, body: unknown): string {
+  if (typeof body !== "string")
+    throw new TypeError(`${owner}: body must be a string, got ${describeKind(body)}`);
+  return body;
+}
+
+function checkStatus(owner: string, code: number): void {
+  if (!Number.isInteger(code) || code < 100 || code > 599) {
+    throw new RangeError(`${owner}: status must be an integer from 100 to 599, got ${String(code)}`);
+  }
 }
 
 /**
@@ -103,24 +179,30 @@ export function redirect(url: string, status = 302): Response {
 }
 
 /**
- * A 404 response.
+ * A 404 response. A string body is labelled `text/plain; charset=utf-8` with `nosniff`, as ringlet's own
+ * error replies are; other bodies carry no guessed type.
  *
  * @example
- * notFound("No such page"); // { status: 404, headers: {}, body: "No such page" }
+ * notFound("No such page"); // { status: 404, headers: { "content-type": "text/plain; charset=utf-8", ... }, body: "No such page" }
  */
 export function notFound(body?: ResponseBody): Response {
-  return { status: 404, headers: {}, body };
+  return { status: 404, headers: typeof body === "string" ? TEXT_HEADERS : {}, body };
 }
 
 /**
- * A 201 response whose `location` names the new resource (RFC 9110 §15.3.2).
+ * A 201 response whose `location` names the new resource (RFC 9110 §15.3.2). A string body is labelled
+ * `text/plain; charset=utf-8` with `nosniff`, as for `notFound`; for JSON, use `header(json(value, 201), "location", url)`.
  *
  * @example
  * created("/users/42"); // { status: 201, headers: { location: "/users/42" }, body: undefined }
  */
 export function created(url: string, body?: ResponseBody): Response {
   checkLocation("created", url);
-  return { status: 201, headers: { location: url }, body };
+  return {
+    status: 201,
+    headers: typeof body === "string" ? { ...TEXT_HEADERS, location: url } : { location: url },
+    body,
+  };
 }
 
 /** `headers` with `key` (lower case) set, dropping every other spelling of it; `headers` is not touched. */

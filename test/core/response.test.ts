@@ -1,16 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
+import { errorResponse } from "../../src/adapters/error-response.js";
+import { HttpError } from "../../src/core/http-error.js";
 import {
   contentType,
   created,
   getHeader,
   header,
+  html,
+  json,
   notFound,
   redirect,
   response,
   status,
+  text,
 } from "../../src/core/response.js";
 import type { Response, ResponseHeaders } from "../../src/core/types.js";
+
+const TEXT = { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" };
 
 const frozen = (res: Response): Response =>
   Object.freeze({ ...res, headers: Object.freeze({ ...res.headers }) });
@@ -156,9 +163,62 @@ describe("redirect", () => {
 });
 
 describe("notFound and created", () => {
-  it("notFound is a 404 with the body", () => {
-    expect(notFound("nope")).toEqual({ status: 404, headers: {}, body: "nope" });
+  it("notFound is a 404 with the body, a string body labelled as text like ringlet's error replies", () => {
+    expect(notFound("nope")).toEqual({ status: 404, headers: TEXT, body: "nope" });
     expect(notFound()).toEqual({ status: 404, headers: {}, body: undefined });
+    const bytes = new Uint8Array([1]);
+    expect(notFound(bytes)).toEqual({ status: 404, headers: {}, body: bytes });
+    // The same headers as the reply the adapters make for an HttpError.
+    const reply = errorResponse(new HttpError(404, "nope"));
+    expect(notFound("nope").headers).toEqual(reply.headers);
+  });
+
+  it("text, html and json state their type and charset, with nosniff", () => {
+    expect(text("hi")).toEqual({ status: 200, headers: TEXT, body: "hi" });
+    expect(text("made", 201).status).toBe(201);
+    expect(html("<p>hi</p>")).toEqual({
+      status: 200,
+      headers: { "content-type": "text/html; charset=utf-8", "x-content-type-options": "nosniff" },
+      body: "<p>hi</p>",
+    });
+    expect(json({ id: 7, tags: ["a"] }, 201)).toEqual({
+      status: 201,
+      headers: { "content-type": "application/json", "x-content-type-options": "nosniff" },
+      body: '{"id":7,"tags":["a"]}',
+    });
+    expect(json(null).body).toBe("null");
+    expect(json("é").body).toBe('"é"');
+  });
+
+  it("text, html and json refuse what they cannot send, naming themselves", () => {
+    expect(() => json(undefined)).toThrow(/json: undefined has no JSON text/);
+    expect(() => json(() => 1)).toThrow(/json: .* has no JSON text/);
+    expect(() => json(10n)).toThrow(/json: the value cannot be written as JSON/);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => json(cycle)).toThrow(/json: the value cannot be written as JSON/);
+    expect(() => text(42 as never)).toThrow("text: body must be a string, got 42");
+    expect(() => html("x", 99)).toThrow(/html: status must be an integer from 100 to 599, got 99/);
+    expect(() => json({}, 200.5)).toThrow(RangeError);
+  });
+
+  it("gives each response its own headers object where it can be changed", () => {
+    // The frozen shared headers are safe: every helper that changes headers copies them.
+    const a = text("a");
+    expect(Object.isFrozen(a.headers)).toBe(true);
+    expect(header(a, "x-a", "1").headers).toMatchObject({
+      "x-a": "1",
+      "content-type": "text/plain; charset=utf-8",
+    });
+    expect(text("b").headers).not.toHaveProperty("x-a");
+  });
+
+  it("created labels a string body as text, like notFound", () => {
+    expect(created("/users/42", "made")).toEqual({
+      status: 201,
+      headers: { ...TEXT, location: "/users/42" },
+      body: "made",
+    });
   });
 
   it("created is a 201 with location and an optional body", () => {
