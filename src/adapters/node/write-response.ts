@@ -43,7 +43,8 @@ export function writeResponse(
     let length: number;
     if (typeof body === "string") length = Buffer.byteLength(body);
     else if (body instanceof Uint8Array) length = body.byteLength;
-    else if (body === undefined || body === null) length = 0;
+    else if (body === undefined || body === null)
+      length = method === "HEAD" ? headLength(response.headers) : 0;
     else throw invalid(response);
     // For HEAD the length is what GET would send (RFC 9110 §9.3.2), without the bytes.
     writeHead(res, response, headerList(response, length, closeConnection));
@@ -74,6 +75,19 @@ export function writeResponse(
     return undefined;
   }
   return pipeBody(res, body, report);
+}
+
+/**
+ * The `content-length` of a body-less answer to HEAD: the handler's own, when it is a valid one, since it
+ * states what GET would send (RFC 9110 §9.3.2; `wrapHead` drops the body and keeps this header), else 0.
+ */
+function headLength(headers: ResponseHeaders): number {
+  for (const name in headers) {
+    if (name.length !== 14 || name.toLowerCase() !== "content-length") continue;
+    const value = headers[name];
+    return typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : 0;
+  }
+  return 0;
 }
 
 function writeHead(res: ServerResponse, response: Response, list: OutgoingHttpHeader[]): void {
