@@ -1,7 +1,11 @@
 // The worked example of docs/testing.md, run as a test. The regions below are the doc's two code blocks
-// (without their import lines and `export`); the last test fails when the doc and this file drift apart.
-import { readFileSync } from "node:fs";
+// (without their import lines and `export`); a test fails when the doc and this file drift apart, and another
+// compiles the doc's blocks as the two files their headings name, as a reader would paste them.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { readText } from "../../src/core/body.js";
 import { notFound, redirect, response, status } from "../../src/core/response.js";
@@ -173,6 +177,50 @@ describe("docs/testing.md", () => {
         .replace(/^export /gm, "")
         .trimStart();
       expect(code).toBe(region);
+    }
+  });
+});
+
+describe("docs/testing.md, pasted as two files", () => {
+  it("compiles as app.ts and app.test.ts, the package's entry points standing in for ringlet", () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const doc = readFileSync(join(root, "docs/testing.md"), "utf8");
+    // Under node_modules, so that fast-check and vitest resolve as in a user's project.
+    mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
+    const dir = mkdtempSync(join(root, "node_modules/.cache/ringlet-doc-"));
+    try {
+      const entries: Record<string, string> = {
+        ringlet: "src/index.js",
+        "ringlet/session": "src/session/index.js",
+        "ringlet/testing": "src/testing/index.js",
+      };
+      const files = ["app.ts", "app.test.ts"].map((name) => {
+        const block = doc.split(`\`\`\`ts\n// ${name}\n`)[1]?.split("```")[0];
+        expect(block, `code block "// ${name}" in docs/testing.md`).toBeDefined();
+        const code = block!.replace(
+          /from "(ringlet(?:\/\w+)?)"/g,
+          (_, id: string) => `from ${JSON.stringify(join(root, entries[id]!))}`,
+        );
+        const path = join(dir, name);
+        writeFileSync(path, code);
+        return path;
+      });
+      const program = ts.createProgram(files, {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        types: ["node"],
+      });
+      const problems = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file === undefined || files.includes(d.file.fileName))
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      expect(problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
