@@ -3,7 +3,6 @@
  * probe application through the adapter and checks docs/SPEC.md over real HTTP, with Node's `fetch` and with
  * raw `node:net` sockets for what fetch cannot say (duplicate headers, raw targets, framing on one connection).
  */
-import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { z } from "zod";
 import { describeError } from "../core/describe-value.js";
@@ -13,6 +12,7 @@ import type { Handler, Request, Response } from "../core/types.js";
 import { isFunction } from "../core/types.js";
 import { memoryStore } from "../session/memory-store.js";
 import { wrapSession } from "../session/wrap-session.js";
+import { RawConnection } from "./raw-http.js";
 
 /** A running server, as `start` returns it: its base URL (`http://host:port`) and how to stop it. */
 export interface AdapterServer {
@@ -378,10 +378,10 @@ async function echo(request: Request): Promise<Response> {
 
 const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
   async "request map"(ctx) {
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
-      conn.send("GET / HTTP/1.1\r\nHost: Example.TEST:8081\r\nX-Probe: echo\r\n\r\n");
-      const a = parseEcho(await conn.response("GET"));
+      conn.write("GET / HTTP/1.1\r\nHost: Example.TEST:8081\r\nX-Probe: echo\r\n\r\n");
+      const a = parseEcho(await readRaw(conn, "GET"));
       expectEqual("request.method", a.method, "GET");
       expectEqual("request.uri", a.uri, "/");
       expectEqual("request.queryString", a.hasQueryString ? a.queryString : undefined, undefined);
@@ -399,12 +399,12 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
       expectEqual("request.headers value types", a.headerTypes, ["string"]);
       const upper = Object.keys(a.headers).filter((name) => name !== name.toLowerCase());
       expectEqual("request.headers names not in lower case", upper, []);
-      conn.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
-      const b = parseEcho(await conn.response("GET"));
+      conn.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      const b = parseEcho(await readRaw(conn, "GET"));
       expectEqual("request.serverName (from Host: localhost)", b.serverName, "localhost");
       expectEqual("request.serverPort (from Host: localhost, no port)", b.serverPort, 80);
     } finally {
-      conn.close();
+      conn.destroy();
     }
   },
 
@@ -430,11 +430,11 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
       ["/?%20", "/", "%20"],
       ["/%E2%9C%93/", "/%E2%9C%93/", undefined],
     ];
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
       for (const [target, uri, query] of cases) {
-        conn.send(`GET ${target} HTTP/1.1\r\nHost: ${ctx.base.host}\r\n\r\n`);
-        const echoed = parseEcho(await conn.response("GET"));
+        conn.write(`GET ${target} HTTP/1.1\r\nHost: ${ctx.base.host}\r\n\r\n`);
+        const echoed = parseEcho(await readRaw(conn, "GET"));
         expectEqual(`request.uri for target ${target}`, echoed.uri, uri);
         expectEqual(
           `request.queryString for target ${target}`,
@@ -443,7 +443,7 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
         );
       }
     } finally {
-      conn.close();
+      conn.destroy();
     }
   },
 
@@ -493,21 +493,21 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
   },
 
   async "request body: chunked"(ctx) {
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
-      conn.send(`POST /upload HTTP/1.1\r\nHost: ${ctx.base.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      conn.write(`POST /upload HTTP/1.1\r\nHost: ${ctx.base.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
       for (const part of ["hello ", "wörld", "!"]) {
         const bytes = encoder.encode(part);
         await delay(10);
-        conn.send(
+        conn.write(
           concat([encoder.encode(`${bytes.byteLength.toString(16)}\r\n`), bytes, encoder.encode("\r\n")]),
         );
       }
-      conn.send("0\r\n\r\n");
-      const echoed = parseEcho(await conn.response("POST"));
+      conn.write("0\r\n\r\n");
+      const echoed = parseEcho(await readRaw(conn, "POST"));
       expectEqual("request body sent in 3 chunks with pauses", echoed.bodyText, "hello wörld!");
     } finally {
-      conn.close();
+      conn.destroy();
     }
     let step = 0;
     const stream = new ReadableStream<Uint8Array>({
@@ -545,21 +545,21 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
   },
 
   async "multiple set-cookie"(ctx) {
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
-      conn.send(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: set-cookie\r\n\r\n`);
-      const res = await conn.response("GET");
+      conn.write(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: set-cookie\r\n\r\n`);
+      const res = await readRaw(conn, "GET");
       expectEqual("the Set-Cookie lines", res.all("set-cookie"), SET_COOKIES);
     } finally {
-      conn.close();
+      conn.destroy();
     }
   },
 
   async HEAD(ctx) {
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
-      conn.send(`HEAD / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: head\r\n\r\n`);
-      const head = await conn.response("HEAD");
+      conn.write(`HEAD / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: head\r\n\r\n`);
+      const head = await readRaw(conn, "HEAD");
       expectEqual("status of HEAD", head.status, 200);
       expectEqual("x-probe header of HEAD", head.header("x-probe"), "head");
       const length = head.header("content-length");
@@ -571,48 +571,48 @@ const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
         );
       }
       // Had the adapter sent the body, its bytes would now stand where the next response should start.
-      conn.send(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: echo\r\n\r\n`);
-      const next = await conn.response("GET").catch((error: unknown) => {
+      conn.write(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: echo\r\n\r\n`);
+      const next = await readRaw(conn, "GET").catch((error: unknown) => {
         throw new Mismatch(
           `the response after a HEAD on the same connection did not parse (was a body sent for HEAD?): ${describe(error)}`,
         );
       });
       expectEqual("status of the request after HEAD on the same connection", next.status, 200);
-      conn.send(`HEAD / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: stream\r\nX-Probe-Id: head\r\n\r\n`);
-      const streamed = await conn.response("HEAD");
+      conn.write(`HEAD / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: stream\r\nX-Probe-Id: head\r\n\r\n`);
+      const streamed = await readRaw(conn, "HEAD");
       expectEqual("status of HEAD with a streamed body", streamed.status, 200);
     } finally {
-      conn.close();
+      conn.destroy();
     }
     await expectStopped(ctx, "head", "the AsyncIterable body of a HEAD response");
   },
 
   async "204 and 304"(ctx) {
-    const conn = await RawConnection.open(ctx);
+    const conn = await openRaw(ctx);
     try {
       for (const status of [204, 304]) {
-        conn.send(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: ${status}\r\n\r\n`);
-        const res = await conn.response("GET");
+        conn.write(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: ${status}\r\n\r\n`);
+        const res = await readRaw(conn, "GET");
         expectEqual(`status of the ${status} route`, res.status, status);
         expectEqual(`x-probe header of the ${status} response`, res.header("x-probe"), String(status));
-        conn.send(
+        conn.write(
           `GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\nX-Probe: stream\r\nX-Probe-Status: ${status}\r\nX-Probe-Id: s${status}\r\nX-Probe-Kind: ${status === 204 ? "web" : "node"}\r\n\r\n`,
         );
         expectEqual(
           `status of a ${status} with a streamed body`,
-          (await conn.response("GET")).status,
+          (await readRaw(conn, "GET")).status,
           status,
         );
       }
-      conn.send(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\n\r\n`);
-      const next = await conn.response("GET").catch((error: unknown) => {
+      conn.write(`GET / HTTP/1.1\r\nHost: ${ctx.base.host}\r\n\r\n`);
+      const next = await readRaw(conn, "GET").catch((error: unknown) => {
         throw new Mismatch(
           `the response after 204 and 304 on the same connection did not parse (was a body sent?): ${describe(error)}`,
         );
       });
       expectEqual("status of the request after 204 and 304 on the same connection", next.status, 200);
     } finally {
-      conn.close();
+      conn.destroy();
     }
     await expectStopped(ctx, "s204", "the ReadableStream body of a 204 response");
     await expectStopped(ctx, "s304", "the Node Readable body of a 304 response");
@@ -693,14 +693,14 @@ async function expectStopped(ctx: Context, id: string, what: string): Promise<vo
 }
 
 async function rawEcho(ctx: Context, headerLines: readonly string[], method = "GET"): Promise<Echo> {
-  const conn = await RawConnection.open(ctx);
+  const conn = await openRaw(ctx);
   try {
-    conn.send(
+    conn.write(
       `${method} / HTTP/1.1\r\nHost: ${ctx.base.host}\r\n${headerLines.map((l) => `${l}\r\n`).join("")}\r\n`,
     );
-    return parseEcho(await conn.response(method));
+    return parseEcho(await readRaw(conn, method));
   } finally {
-    conn.close();
+    conn.destroy();
   }
 }
 
@@ -764,165 +764,30 @@ async function httpFetch(ctx: Context, path: string, init: RequestInit): Promise
 }
 
 /**
- * One HTTP/1.1 connection written byte for byte and read with RFC 9112 §6.3 framing, so several requests can
- * share it and a body the adapter should not have sent shows up as a broken next response.
+ * A raw HTTP/1.1 connection to the server under test (src/testing/raw-http.ts): several requests can share it,
+ * and a body the adapter should not have sent shows up as a broken next response.
  */
-class RawConnection {
-  readonly #socket: Socket;
-  readonly #timeoutMs: number;
-  #buffer = new Uint8Array(0);
-  #ended = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
-
-  private constructor(socket: Socket, timeoutMs: number) {
-    this.#socket = socket;
-    this.#timeoutMs = timeoutMs;
-    socket.on("data", (chunk: Buffer) => {
-      this.#buffer = concat([this.#buffer, chunk]);
-      this.#wake?.();
-    });
-    socket.on("end", () => {
-      this.#ended = true;
-      this.#wake?.();
-    });
-    socket.on("error", (error) => {
-      this.#error = error;
-      this.#wake?.();
-    });
-  }
-
-  static open(ctx: Context): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({
-        host: ctx.base.hostname.replace(/^\[|\]$/g, ""),
-        port: Number(ctx.base.port || 80),
-      });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Mismatch(`could not connect to ${ctx.base.host} within ${ctx.timeoutMs} ms`));
-      }, ctx.timeoutMs);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve(new RawConnection(socket, ctx.timeoutMs));
-      });
-      socket.once("error", (error) => {
-        clearTimeout(timer);
-        reject(new Mismatch(`could not connect to ${ctx.base.host}: ${error.message}`));
-      });
-    });
-  }
-
-  send(data: string | Uint8Array): void {
-    this.#socket.write(data);
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-
-  /** Reads the next final response (1xx interim responses are skipped). */
-  async response(method: string): Promise<ExchangeResponse> {
-    const deadline = Date.now() + this.#timeoutMs;
-    for (;;) {
-      const headEnd = await this.#until(deadline, () => indexOf(this.#buffer, CRLFCRLF));
-      const head = new TextDecoder("latin1").decode(this.#buffer.subarray(0, headEnd));
-      this.#buffer = this.#buffer.subarray(headEnd + 4);
-      const [statusLine = "", ...rest] = head.split("\r\n");
-      const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
-      if (match === null) throw new Mismatch(`malformed status line ${show(statusLine)}`);
-      const status = Number(match[1]);
-      const lines: Array<[string, string]> = [];
-      for (const line of rest) {
-        const colon = line.indexOf(":");
-        if (colon <= 0) throw new Mismatch(`malformed header line ${show(line)}`);
-        lines.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
-      }
-      if (status >= 100 && status < 200 && status !== 101) continue;
-      const res = makeResponse(status, lines, new Uint8Array(0));
-      // RFC 9112 §6.3: no content after HEAD, 1xx, 204 and 304; then chunked; then Content-Length; else until close.
-      if (method === "HEAD" || status === 204 || status === 304) return res;
-      const te = res.header("transfer-encoding");
-      if (te !== undefined && /(?:^|,)\s*chunked\s*$/i.test(te)) {
-        return makeResponse(status, lines, await this.#chunked(deadline));
-      }
-      const cl = res.header("content-length");
-      if (cl !== undefined) {
-        if (!/^\d+$/.test(cl)) throw new Mismatch(`malformed content-length ${show(cl)}`);
-        const length = Number(cl);
-        await this.#until(deadline, () => (this.#buffer.byteLength >= length ? length : -1));
-        return makeResponse(status, lines, this.#take(length));
-      }
-      await this.#until(deadline, () => (this.#ended ? 0 : -1));
-      return makeResponse(status, lines, this.#take(this.#buffer.byteLength));
-    }
-  }
-
-  async #chunked(deadline: number): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for (;;) {
-      const lineEnd = await this.#until(deadline, () => indexOf(this.#buffer, CRLF));
-      const sizeLine = new TextDecoder().decode(this.#buffer.subarray(0, lineEnd));
-      this.#buffer = this.#buffer.subarray(lineEnd + 2);
-      const size = Number.parseInt(sizeLine.split(";")[0]!.trim(), 16);
-      if (!Number.isFinite(size) || size < 0)
-        throw new Mismatch(`malformed chunk size line ${show(sizeLine)}`);
-      if (size === 0) {
-        // Trailer section, ended by an empty line (RFC 9112 §7.1.2).
-        for (;;) {
-          const end = await this.#until(deadline, () => indexOf(this.#buffer, CRLF));
-          this.#buffer = this.#buffer.subarray(end + 2);
-          if (end === 0) return concat(parts);
-        }
-      }
-      await this.#until(deadline, () => (this.#buffer.byteLength >= size + 2 ? size : -1));
-      parts.push(this.#take(size));
-      if (this.#buffer[0] !== 0x0d || this.#buffer[1] !== 0x0a)
-        throw new Mismatch("a chunk is not followed by CRLF");
-      this.#buffer = this.#buffer.subarray(2);
-    }
-  }
-
-  #take(length: number): Uint8Array {
-    const out = this.#buffer.slice(0, length);
-    this.#buffer = this.#buffer.subarray(length);
-    return out;
-  }
-
-  /** Waits until `found()` returns an index other than -1, the connection ends or fails, or the deadline. */
-  async #until(deadline: number, found: () => number): Promise<number> {
-    for (;;) {
-      const at = found();
-      if (at !== -1) return at;
-      if (this.#error !== undefined) throw new Mismatch(`the connection failed: ${this.#error.message}`);
-      if (this.#ended) {
-        throw new Mismatch(
-          `the connection closed mid-response; received ${show(new TextDecoder().decode(this.#buffer.subarray(0, 200)))}`,
-        );
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Mismatch(
-          `no complete response within ${this.#timeoutMs} ms; received ${show(new TextDecoder().decode(this.#buffer.subarray(0, 200)))}`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
+function openRaw(ctx: Context): Promise<RawConnection> {
+  const host = ctx.base.hostname.replace(/^\[|\]$/g, "");
+  return findings(RawConnection.open(Number(ctx.base.port || 80), { host, timeoutMs: ctx.timeoutMs }));
 }
 
-const CRLF = Uint8Array.of(0x0d, 0x0a);
-const CRLFCRLF = Uint8Array.of(0x0d, 0x0a, 0x0d, 0x0a);
+/** Reads the next final response on `conn`, in full: a body cut short is a finding too. */
+async function readRaw(conn: RawConnection, method: string): Promise<ExchangeResponse> {
+  const res = await findings(conn.readResponse({ head: method === "HEAD" }));
+  if (!res.complete) {
+    throw new Mismatch(
+      `the connection closed mid-response; received ${res.body.byteLength} bytes of the ${res.status} response's body ${preview(res.body)}`,
+    );
+  }
+  return makeResponse(res.status, res.headers, res.body);
+}
 
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle);
+/** The raw connection's errors (no connection, a malformed or late response) are what the check found. */
+function findings<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw error instanceof Error ? new Mismatch(error.message) : error;
+  });
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {

@@ -1,6 +1,7 @@
 /**
- * `ringlet/testing`: tools to test ringlet applications and stores in-process: `mockRequest`, a client with a
- * real cookie jar, fast-check arbitraries and a conformance check for session stores. docs/testing.md shows them.
+ * `ringlet/testing`: tools to test ringlet applications, stores and adapters: `mockRequest`, a client with a
+ * real cookie jar, fast-check arbitraries, conformance checks for session stores and adapters, and a raw
+ * HTTP/1.1 connection. docs/testing.md shows them.
  */
 
 // fast-check is a peer dependency of this entry only (optional for the package, so production installs of
@@ -41,3 +42,11 @@ export {
   type MockRequestOptions,
   mockRequest,
 } from "./mock-request.js";
+export {
+  headerValues,
+  RawConnection,
+  type RawConnectionOptions,
+  type RawReadOptions,
+  type RawResponse,
+  rawRequest,
+} from "./raw-http.js";

@@ -12,7 +12,7 @@ import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Request } from "../../src/core/types.js";
 import { memoryStore, wrapSession } from "../../src/session/index.js";
 import { checkAdapter } from "../../src/testing/check-adapter.js";
-import { headerValues, RawConnection, rawRequest } from "./node/raw-http.js";
+import { headerValues, RawConnection, rawRequest } from "../../src/testing/raw-http.js";
 import { TEST_CERT, TEST_KEY } from "./node/tls-fixture.js";
 
 const ok: Handler = () => ({ status: 200, headers: {}, body: "ok" });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningServer, serve } from "../../../src/adapters/node.js";
 import type { Request } from "../../../src/core/types.js";
-import { headerValues, RawConnection } from "./raw-http.js";
+import { headerValues, RawConnection } from "../../../src/testing/raw-http.js";
 
 let server: RunningServer;
 const seen: string[] = [];

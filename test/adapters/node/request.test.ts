@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningServer, serve, toNodeListener } from "../../../src/adapters/node.js";
 import type { Request } from "../../../src/core/types.js";
-import { RawConnection, rawRequest } from "./raw-http.js";
+import { RawConnection, rawRequest } from "../../../src/testing/raw-http.js";
 import { TEST_CERT, TEST_KEY } from "./tls-fixture.js";
 
 let seen: Request | undefined;

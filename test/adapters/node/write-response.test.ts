@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningServer, serve, toNodeListener } from "../../../src/adapters/node.js";
 import { isValidHeaderName, isValidHeaderValue } from "../../../src/core/response-check.js";
 import type { Handler, Request, Response } from "../../../src/core/types.js";
-import { headerValues, RawConnection, rawRequest } from "./raw-http.js";
+import { headerValues, RawConnection, rawRequest } from "../../../src/testing/raw-http.js";
 
 // One server; each test installs the handler it needs.
 let current: Handler = () => ({ status: 200, headers: {} });
