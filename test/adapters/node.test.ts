@@ -7,7 +7,7 @@ import express from "express";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hello } from "../../examples/hello.js";
 import { type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
-import { readJson } from "../../src/core/body.js";
+import { readJson, readText } from "../../src/core/body.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Request } from "../../src/core/types.js";
 import { memoryStore, wrapSession } from "../../src/session/index.js";
@@ -494,6 +494,55 @@ describe("toNodeListener", () => {
           .end();
       });
       expect([body, scheme]).toEqual(["secure", "https"]);
+    } finally {
+      node.close();
+    }
+  });
+
+  it("reports a body that Express middleware already read as a server error naming the cause", async () => {
+    const reports: unknown[] = [];
+    const app = express();
+    app.use(express.json());
+    app.use(
+      "/api",
+      toNodeListener(
+        async (request) => ({ status: 200, headers: {}, body: JSON.stringify(await readJson(request)) }),
+        {
+          onError: (error) => {
+            reports.push(error);
+          },
+        },
+      ),
+    );
+    const node = createServer(app);
+    const port = await listen(node);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"ada"}',
+      });
+      expect(res.status).toBe(500);
+      expect(await res.text()).not.toMatch(/JSON/);
+      expect(String((reports[0] as Error).message)).toMatch(
+        /already read before the ringlet handler ran.*express\.json\(\)/,
+      );
+    } finally {
+      node.close();
+    }
+  });
+
+  it("still reads a body nothing in front of it read, inside Express", async () => {
+    const app = express();
+    app.use(
+      "/api",
+      toNodeListener(async (request) => ({ status: 200, headers: {}, body: await readText(request) })),
+    );
+    const node = createServer(app);
+    const port = await listen(node);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/x`, { method: "POST", body: "hello" });
+      expect(await res.text()).toBe("hello");
     } finally {
       node.close();
     }

@@ -132,12 +132,24 @@ function lowerCase(name: string): string {
  */
 class NodeRequestBody implements AsyncIterable<Uint8Array> {
   readonly #req: IncomingMessage;
+  #iterated = false;
 
   constructor(req: IncomingMessage) {
     this.#req = req;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    // Data that left the stream before ringlet first asked for it was taken by code in front of the listener
+    // (express.json(), a logger that reads the body): what is left would look like a client's truncated body.
+    if (!this.#iterated && (this.#req.readableDidRead || this.#req.readableEnded)) {
+      throw new HttpError(
+        500,
+        "The request body was already read before the ringlet handler ran (by earlier middleware such as " +
+          "express.json()); mount the ringlet listener before body parsers, or in a route without them",
+        { expose: false },
+      );
+    }
+    this.#iterated = true;
     return this.#req.iterator({ destroyOnReturn: false });
   }
 }
