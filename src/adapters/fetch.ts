@@ -7,6 +7,7 @@ import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
 import { HttpError, isHttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
+import { notFound } from "../core/response.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { isFunction } from "../core/types.js";
@@ -38,15 +39,27 @@ export type FetchHandler = (request: globalThis.Request, info?: unknown) => Prom
  * - `getRemoteAddr(request, info)`: the peer address for `remoteAddr` from the runtime's second `fetch`
  *   argument. Default: {@link defaultRemoteAddr} (Deno, Bun, `@hono/node-server`); `""` when it returns
  *   `undefined`.
+ * - `mountPath`: the path the handler is mounted under in a router that passes the whole URL on (Hono's
+ *   `app.all("/api/*", ...)`): the handler sees `uri` below it, as under Express (`/api/users/7` becomes
+ *   `/users/7`, `/api` becomes `/`), and a request outside it is a 404 that never reaches the handler.
+ *   Compared with the raw, still percent-encoded path, case-sensitively. Default: none.
  */
 export interface FetchHandlerOptions {
   onError?: OnError | undefined;
   getRemoteAddr?: GetRemoteAddr | undefined;
+  mountPath?: string | undefined;
 }
 
 const optionsSchema = z.strictObject({
   onError: z.custom<OnError>(isFunction, "expected a function").optional(),
   getRemoteAddr: z.custom<GetRemoteAddr>(isFunction, "expected a function").optional(),
+  mountPath: z
+    .string()
+    .regex(
+      /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)+$/,
+      'must be a path such as "/api": segments after "/", no trailing "/"',
+    )
+    .optional(),
 });
 
 /**
@@ -68,6 +81,7 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
   const parsed = parseOptions("toFetchHandler", optionsSchema, options);
   const onError = parsed.onError ?? defaultOnError;
   const getRemoteAddr = parsed.getRemoteAddr ?? defaultRemoteAddr;
+  const mountPath = parsed.mountPath;
 
   const fail = (error: unknown, request: Request | undefined, info: ErrorInfo): globalThis.Response => {
     reportError(onError, error, request, info);
@@ -91,6 +105,11 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
     let request: Request;
     try {
       request = fromFetchRequest(fetchRequest, info, getRemoteAddr);
+      if (mountPath !== undefined) {
+        const uri = belowMount(request.uri, mountPath);
+        if (uri === undefined) return Promise.resolve(toFetchResponse(notFound("Not Found"), request));
+        request = Object.freeze({ ...request, uri });
+      }
     } catch (error) {
       // An unmappable URL is the client's; anything else (a `getRemoteAddr` that threw) is a bug.
       return Promise.resolve(
@@ -111,6 +130,13 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
     }
     return Promise.resolve(respond(result, request));
   };
+}
+
+/** `uri` below `mountPath` (`"/"` for the mount point itself), or `undefined` when it is not under it. */
+function belowMount(uri: string, mountPath: string): string | undefined {
+  if (!uri.startsWith(mountPath)) return undefined;
+  if (uri.length === mountPath.length) return "/";
+  return uri.charCodeAt(mountPath.length) === 0x2f ? uri.slice(mountPath.length) : undefined;
 }
 
 /** Reads the peer address from what the runtime passes beside the request (see {@link defaultRemoteAddr}). */

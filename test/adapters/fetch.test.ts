@@ -816,3 +816,44 @@ describe("toFetchHandler on @hono/node-server's serve({ fetch }), as docs/adapte
     ]);
   });
 });
+
+describe("toFetchHandler's mountPath, under a Hono route", () => {
+  const echo = toFetchHandler(
+    (request) => ({ status: 200, headers: {}, body: `${request.uri}?${request.queryString ?? ""}` }),
+    {
+      mountPath: "/api",
+    },
+  );
+
+  it("hands the handler the path below the mount point, as Express does", async () => {
+    const hono = new Hono();
+    hono.all("/api/*", (c) => echo(c.req.raw));
+    hono.all("/api", (c) => echo(c.req.raw));
+    expect(await (await hono.request("/api/users/7?x=1")).text()).toBe("/users/7?x=1");
+    expect(await (await hono.request("/api")).text()).toBe("/?");
+    expect(await (await hono.request("/api/")).text()).toBe("/?");
+  });
+
+  it("answers 404 for a path outside it, without calling the handler", async () => {
+    let called = false;
+    const handler = toFetchHandler(
+      () => {
+        called = true;
+        return { status: 200, headers: {}, body: "" };
+      },
+      { mountPath: "/api" },
+    );
+    for (const path of ["/apix", "/", "/other/api", "/API/x"]) {
+      expect((await handler(new Request(`http://h${path}`))).status).toBe(404);
+    }
+    expect(called).toBe(false);
+  });
+
+  it("refuses a mountPath that is not a path, at construction", () => {
+    for (const bad of ["api", "/api/", "/", "", "/a b"]) {
+      expect(() => toFetchHandler(() => ({ status: 200, headers: {} }), { mountPath: bad })).toThrow(
+        /toFetchHandler: option "mountPath": must be a path such as "\/api"/,
+      );
+    }
+  });
+});
