@@ -11,7 +11,7 @@ import {
   notFound,
   readJson,
   redirect,
-  response,
+  text,
   wrapHead,
   wrapParams,
 } from "../src/index.js";
@@ -20,11 +20,15 @@ import { wrapSession } from "../src/session/index.js";
 // #region readme
 const Login = z.object({ name: z.string().min(1) });
 
-const middleware = compose(wrapHead, wrapSession, wrapParams);
+type Visitor = { name?: string };
+
+// Each middleware's keys reach the handler typed: req.session is a Visitor, req.params is there too,
+// and a typo such as req.sesion.nmae does not compile.
+const middleware = compose(wrapHead, wrapSession<Visitor>(), wrapParams);
 
 export const app = middleware(async (req) => {
   if (req.method === "GET" && req.uri === "/") {
-    return response(req.session.name ? `Hello, ${req.session.name}` : "Hello, stranger");
+    return text(req.session.name ? `Hello, ${req.session.name}` : "Hello, stranger");
   }
   if (req.method === "POST" && req.uri === "/login") {
     const { name } = await readJson(req, { schema: Login }); // 400, 413 or 415 as HttpError

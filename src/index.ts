@@ -70,6 +70,7 @@ export type {
   ResponseBody,
   ResponseHeaders,
 } from "./core/types.js";
+export { andThen, isFunction, isThenable } from "./core/types.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {
