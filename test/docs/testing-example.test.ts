@@ -1,11 +1,8 @@
 // The worked example of docs/testing.md, run as a test. The regions below are the doc's two code blocks
 // (without their import lines and `export`); a test fails when the doc and this file drift apart, and another
 // compiles the doc's blocks as the two files their headings name, as a reader would paste them.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { readText } from "../../src/core/body.js";
 import { notFound, redirect, response, status } from "../../src/core/response.js";
