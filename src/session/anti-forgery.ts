@@ -55,7 +55,8 @@ export interface AntiForgeryOptions {
 }
 
 const SECRET_BYTES = 32;
-const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+// Canonical unpadded base64url of 32 bytes: the last of 43 characters carries 4 bits and 2 zero bits.
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
