@@ -1,8 +1,10 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { response } from "../../src/core/response.js";
+import { CookieJar } from "tough-cookie";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, serve } from "../../src/adapters/node.js";
+import { notFound, response } from "../../src/core/response.js";
 import type { Request, Response } from "../../src/core/types.js";
-import { wrapParams } from "../../src/middleware/params.js";
+import { type ParamsRequestKeys, wrapParams } from "../../src/middleware/params.js";
 import {
   ANTI_FORGERY_FIELD,
   ANTI_FORGERY_SESSION_KEY,
@@ -18,7 +20,7 @@ import {
 import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionStore } from "../../src/session/store.js";
-import { wrapSession } from "../../src/session/wrap-session.js";
+import { type UntypedSession, wrapSession } from "../../src/session/wrap-session.js";
 import { createClient } from "../../src/testing/client.js";
 import { mockRequest } from "../../src/testing/mock-request.js";
 
@@ -548,3 +550,184 @@ describe("wrapAntiForgery options and programming errors", () => {
     );
   });
 });
+
+/** One step of a browser session in the model-based test. */
+type Step =
+  | { kind: "get" }
+  | { kind: "post-last" }
+  | { kind: "post-old"; index: number }
+  | { kind: "post-foreign" }
+  | { kind: "post-none" }
+  | { kind: "post-cross-site" }
+  | { kind: "login"; keepData: boolean }
+  | { kind: "logout" };
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.constant({ kind: "get" as const }), weight: 3 },
+  { arbitrary: fc.constant({ kind: "post-last" as const }), weight: 3 },
+  fc.record({ kind: fc.constant("post-old" as const), index: fc.nat() }),
+  fc.constant({ kind: "post-foreign" as const }),
+  fc.constant({ kind: "post-none" as const }),
+  fc.constant({ kind: "post-cross-site" as const }),
+  fc.record({ kind: fc.constant("login" as const), keepData: fc.boolean() }),
+  fc.constant({ kind: "logout" as const }),
+);
+
+/** The model: which tokens must pass. A token is good while the secret it was made from is the session's. */
+interface Model {
+  /** Bumped each time a new secret is made (the first form of a session without one). */
+  epoch: number;
+  hasSecret: boolean;
+  tokens: Array<{ token: string; epoch: number }>;
+}
+
+/** The application of the model test: a form page, a save that writes the session, login and logout. */
+const modelApp = (store: SessionStore) =>
+  wrapSession(
+    wrapParams(
+      wrapAntiForgery<UntypedSession, Request & ParamsRequestKeys>((req) => {
+        switch (req.uri) {
+          case "/form":
+            return {
+              status: 200,
+              headers: { "content-type": "text/html; charset=utf-8" },
+              body: `<form method="post" action="/save">${antiForgeryField(req)}</form>`,
+            };
+          case "/save": {
+            const saves = Number(req.session.saves ?? 0) + 1;
+            return { ...response(`saved ${saves}`), session: { ...req.session, saves } };
+          }
+          case "/login":
+            return {
+              ...response("in"),
+              session: req.formParams.keep === "1" ? { ...req.session, user: "ann" } : { user: "ann" },
+              recreateSession: true,
+            };
+          case "/logout":
+            return { ...response("out"), session: null };
+          default:
+            return notFound("");
+        }
+      }),
+    ),
+    { store },
+  );
+
+/** A browser-like client over real HTTP: a tough-cookie jar, and Origin on POSTs as a browser sends it. */
+function browser(base: string) {
+  const jar = new CookieJar();
+  const origin = new URL(base).origin;
+  const send = async (method: string, path: string, form?: Record<string, string>, from = origin) => {
+    const url = new URL(path, base).href;
+    const headers: Record<string, string> = {};
+    const cookie = jar.getCookieStringSync(url);
+    if (cookie) headers.cookie = cookie;
+    if (method === "POST") {
+      headers.origin = from;
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: form === undefined ? undefined : new URLSearchParams(form).toString(),
+    });
+    for (const line of res.headers.getSetCookie()) jar.setCookieSync(line, url);
+    return { status: res.status, body: await res.text() };
+  };
+  return { jar, send };
+}
+
+const tokenIn = (html: string): string => {
+  const match = /name="__anti-forgery-token" value="([^"]+)"/.exec(html);
+  if (match === null) throw new Error(`no token in ${html}`);
+  return match[1]!;
+};
+
+for (const { name, make } of stores) {
+  describe(`wrapAntiForgery agrees with its model through the Node adapter (${name}, fast-check)`, () => {
+    let server: RunningServer;
+    let foreign: string;
+
+    beforeAll(async () => {
+      server = await serve(modelApp(make()), { port: 0 });
+      foreign = tokenIn((await browser(server.url).send("GET", "/form")).body);
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it("random sequences of GET, POST with the last, an old, a foreign or no token, login and logout", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 20 }), async (steps) => {
+          const model: Model = { epoch: 0, hasSecret: false, tokens: [] };
+          const client = browser(server.url);
+          const good = (t: { epoch: number } | undefined) =>
+            t !== undefined && model.hasSecret && t.epoch === model.epoch;
+          const field = (t: { token: string } | undefined): Record<string, string> =>
+            t === undefined ? {} : { [ANTI_FORGERY_FIELD]: t.token };
+          for (const step of steps) {
+            const last = model.tokens.at(-1);
+            switch (step.kind) {
+              case "get": {
+                const res = await client.send("GET", "/form");
+                expect(res.status).toBe(200);
+                if (!model.hasSecret) {
+                  model.epoch++;
+                  model.hasSecret = true;
+                }
+                const token = tokenIn(res.body);
+                expect(model.tokens.map((t) => t.token)).not.toContain(token);
+                model.tokens.push({ token, epoch: model.epoch });
+                break;
+              }
+              case "post-last":
+              case "post-old": {
+                const t =
+                  step.kind === "post-last"
+                    ? last
+                    : model.tokens[step.index % Math.max(1, model.tokens.length)];
+                const res = await client.send("POST", "/save", field(t));
+                expect(res.status, JSON.stringify(step)).toBe(good(t) ? 200 : 403);
+                break;
+              }
+              case "post-foreign":
+                expect((await client.send("POST", "/save", { [ANTI_FORGERY_FIELD]: foreign })).status).toBe(
+                  403,
+                );
+                break;
+              case "post-none":
+                expect((await client.send("POST", "/save", {})).status).toBe(403);
+                break;
+              case "post-cross-site": {
+                const res = await client.send("POST", "/save", field(last), "http://evil.example");
+                expect(res.status).toBe(403);
+                break;
+              }
+              case "login": {
+                const before = client.jar.getCookiesSync(server.url)[0]?.value;
+                const res = await client.send("POST", "/login", {
+                  ...field(last),
+                  keep: step.keepData ? "1" : "0",
+                });
+                expect(res.status).toBe(good(last) ? 200 : 403);
+                if (res.status === 200)
+                  expect(client.jar.getCookiesSync(server.url)[0]?.value).not.toBe(before);
+                break;
+              }
+              case "logout": {
+                const res = await client.send("POST", "/logout", field(last));
+                expect(res.status).toBe(good(last) ? 200 : 403);
+                if (res.status === 200) {
+                  model.hasSecret = false;
+                  expect(client.jar.getCookiesSync(server.url)).toEqual([]);
+                }
+                break;
+              }
+            }
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
+}
