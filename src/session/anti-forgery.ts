@@ -8,6 +8,7 @@ import { decodeBase64url, encodeBase64url } from "../core/base64url.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, andThen, type Handler, type Request, type Response } from "../core/types.js";
+import { noncePool } from "./cookie-store/nonce-pool.js";
 import type { SessionData } from "./store.js";
 import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
 
@@ -217,10 +218,15 @@ function tokenMatches(token: string, secretText: string): boolean {
   return diff === 0;
 }
 
+// Masks are drawn in batches: one CSPRNG call per request was the largest cost of the middleware
+// (bench/README.md, "anti-forgery"). A mask is public (it is in the token); it only has to be unpredictable.
+const nextMask = noncePool((bytes) => crypto.getRandomValues(bytes), 2 * SECRET_BYTES);
+
 /** A token for `secretText`: a fresh random mask, then the secret XOR the mask (BREACH defence). */
 function maskedToken(secretText: string): string {
   const secret = decodeBase64url(secretText)!;
-  const bytes = crypto.getRandomValues(new Uint8Array(2 * SECRET_BYTES));
+  // 64 fresh bytes: the first half is the mask, the second is overwritten with the masked secret.
+  const bytes = nextMask();
   for (let i = 0; i < SECRET_BYTES; i++) bytes[SECRET_BYTES + i] = bytes[i]! ^ secret[i]!;
   return encodeBase64url(bytes);
 }
@@ -268,9 +274,9 @@ export function antiForgeryCheck(
 }
 
 /**
- * The request with `antiForgeryToken`. The token is made when first read (Ring's `delay`), so a request whose
- * handler never shows a form creates no secret and writes no session; the first read in a session without a
- * secret creates one, which `antiForgeryResponse` adds to the session. It does not check the request: call
+ * The request with `antiForgeryToken`. In a session without a secret the token is made when first read (Ring's
+ * `delay`), so a request whose handler never shows a form creates no secret and writes no session; that first
+ * read creates the secret, which `antiForgeryResponse` adds to the session. It does not check the request: call
  * `antiForgeryCheck` first. Throws a `TypeError` when the request has no `session`.
  *
  * @example
@@ -281,11 +287,12 @@ export function antiForgeryRequest<Req extends Request & SessionRequestKeys<any>
   request: Req,
   _config?: AntiForgeryConfig,
 ): Req & AntiForgeryRequestKeys {
-  const state: TokenState = {
-    held: heldSecret(sessionOf(request, "antiForgeryRequest")),
-    created: undefined,
-    token: undefined,
-  };
+  const held = heldSecret(sessionOf(request, "antiForgeryRequest"));
+  const state: TokenState = { held, created: undefined, token: undefined };
+  // With a secret in the session a token costs one mask: a plain key. Without one, reading the token creates
+  // the secret, so it waits behind a getter until a handler asks (an accessor makes the map several times
+  // slower to build, bench/README.md "anti-forgery", so only this rarer case pays for it).
+  if (held !== undefined) return { ...request, [STATE]: state, antiForgeryToken: tokenOf(state) };
   return {
     ...request,
     [STATE]: state,
