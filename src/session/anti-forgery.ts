@@ -4,7 +4,7 @@
  * and the `Origin` / `Sec-Fetch-Site` headers are checked first. It sits inside `wrapSession` (and `wrapParams`).
  */
 import { z } from "zod/mini";
-import { decodeBase64url, encodeBase64url } from "../core/base64url.js";
+import { encodeBase64url } from "../core/base64url.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, andThen, type Handler, type Request, type Response } from "../core/types.js";
@@ -207,50 +207,69 @@ function failureOf(config: CompiledAntiForgeryConfig, request: Request): AntiFor
   return undefined;
 }
 
+// The token is built and checked on the secret's 43 base64url characters as 6-bit symbols (the value of each
+// character in the alphabet): XOR on symbols is XOR on the bits they stand for, and needs no decoding or
+// re-encoding per request (bench/README.md, "anti-forgery").
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const SYMBOL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) SYMBOL[ALPHABET.charCodeAt(i)] = i;
+const CHAR_CODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const SECRET_CHARS = 43;
+const TOKEN_CHARS = 2 * SECRET_CHARS;
+
+/** The 6-bit value of the base64url character at `i`, or -1 when it is not one. */
+function symbolAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c < 128 ? SYMBOL[c]! : -1;
+}
+
 /** Whether `token` is `mask || secret XOR mask` for `secret`, compared in constant time. */
-function tokenMatches(token: string, secretText: string): boolean {
-  const bytes = decodeBase64url(token);
-  const secret = decodeBase64url(secretText);
-  if (bytes === undefined || secret === undefined || bytes.length !== 2 * SECRET_BYTES) return false;
-  // Only the lengths (public) decide early; every byte is looked at, so the time says nothing of the secret.
+function tokenMatches(token: string, secret: string): boolean {
+  if (token.length !== TOKEN_CHARS) return false;
+  // Only the length (public) decides early; every character is looked at, so the time says nothing of the secret.
+  let invalid = 0;
   let diff = 0;
-  for (let i = 0; i < SECRET_BYTES; i++) diff |= bytes[i]! ^ bytes[SECRET_BYTES + i]! ^ secret[i]!;
-  return diff === 0;
+  for (let i = 0; i < SECRET_CHARS; i++) {
+    const mask = symbolAt(token, i);
+    const masked = symbolAt(token, SECRET_CHARS + i);
+    invalid |= mask | masked; // negative (all bits set) for a character outside the alphabet
+    diff |= mask ^ masked ^ symbolAt(secret, i);
+  }
+  return invalid >= 0 && diff === 0;
 }
 
 // Masks are drawn in batches: one CSPRNG call per request was the largest cost of the middleware
 // (bench/README.md, "anti-forgery"). A mask is public (it is in the token); it only has to be unpredictable.
-const nextMask = noncePool((bytes) => crypto.getRandomValues(bytes), 2 * SECRET_BYTES);
+const nextMaskBytes = noncePool((bytes) => crypto.getRandomValues(bytes), TOKEN_CHARS);
 
-/** A token for `secretText`: a fresh random mask, then the secret XOR the mask (BREACH defence). */
-function maskedToken(secretText: string): string {
-  const secret = decodeBase64url(secretText)!;
-  // 64 fresh bytes: the first half is the mask, the second is overwritten with the masked secret.
-  const bytes = nextMask();
-  for (let i = 0; i < SECRET_BYTES; i++) bytes[SECRET_BYTES + i] = bytes[i]! ^ secret[i]!;
-  return encodeBase64url(bytes);
+/** A token for `secret`: a fresh random mask, then the secret XOR the mask (BREACH defence), 86 characters. */
+function maskedToken(secret: string): string {
+  // The first 43 random bytes give the mask's symbols (a byte's low 6 bits: uniform, as 64 divides 256); the
+  // array then holds the token's character codes.
+  const out = nextMaskBytes();
+  for (let i = 0; i < SECRET_CHARS; i++) {
+    const mask = out[i]! & 63;
+    out[i] = CHAR_CODE[mask]!;
+    out[SECRET_CHARS + i] = CHAR_CODE[mask ^ symbolAt(secret, i)]!;
+  }
+  return String.fromCharCode.apply(null, out as unknown as number[]);
 }
 
 /**
- * Per request: the secret the session held, or the one created when a handler first asked for a token.
- * Kept on the request under a symbol so that the response half finds it.
+ * A request whose session held no secret: the secret created when a handler first read the token, and that
+ * token. Kept on the request under a symbol so that the response half finds it.
  */
 interface TokenState {
-  readonly held: string | undefined;
   created: string | undefined;
   token: string | undefined;
 }
 
 const STATE: unique symbol = Symbol("ringlet.antiForgery");
 
-function tokenOf(state: TokenState): string {
+function newSecretToken(state: TokenState): string {
   if (state.token === undefined) {
-    let secret = state.held ?? state.created;
-    if (secret === undefined) {
-      secret = encodeBase64url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
-      state.created = secret;
-    }
-    state.token = maskedToken(secret);
+    state.created = encodeBase64url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
+    state.token = maskedToken(state.created);
   }
   return state.token;
 }
@@ -288,16 +307,17 @@ export function antiForgeryRequest<Req extends Request & SessionRequestKeys<any>
   _config?: AntiForgeryConfig,
 ): Req & AntiForgeryRequestKeys {
   const held = heldSecret(sessionOf(request, "antiForgeryRequest"));
-  const state: TokenState = { held, created: undefined, token: undefined };
-  // With a secret in the session a token costs one mask: a plain key. Without one, reading the token creates
-  // the secret, so it waits behind a getter until a handler asks (an accessor makes the map several times
-  // slower to build, bench/README.md "anti-forgery", so only this rarer case pays for it).
-  if (held !== undefined) return { ...request, [STATE]: state, antiForgeryToken: tokenOf(state) };
+  // With a secret in the session a token costs one mask: a plain key, and the response half has nothing to
+  // add. Without one, reading the token creates the secret, so it waits behind a getter until a handler asks.
+  // (An accessor and a symbol key make the map several times slower to build, bench/README.md
+  // "anti-forgery", so only this rarer case pays for them.)
+  if (held !== undefined) return { ...request, antiForgeryToken: maskedToken(held) };
+  const state: TokenState = { created: undefined, token: undefined };
   return {
     ...request,
     [STATE]: state,
     get antiForgeryToken() {
-      return tokenOf(state);
+      return newSecretToken(state);
     },
   };
 }
@@ -316,18 +336,19 @@ export function antiForgeryResponse<Res extends Response>(
   _config?: AntiForgeryConfig,
 ): (Res & SessionResponseKeys<any>) | null | undefined {
   if (response === undefined || response === null) return response;
-  const state = (request as { [STATE]?: TokenState })[STATE];
-  const secret = state?.held ?? state?.created;
-  if (secret === undefined) return response;
-  if ("session" in response) {
-    const session = response.session;
-    // null is a logout; anything but an object is wrapSession's to refuse; a handler's own secret is its choice.
-    if (typeof session !== "object" || session === null || Array.isArray(session)) return response;
-    if (ANTI_FORGERY_SESSION_KEY in session) return response;
-    return { ...response, session: { ...session, [ANTI_FORGERY_SESSION_KEY]: secret } };
+  const created = (request as { [STATE]?: TokenState })[STATE]?.created;
+  if (!("session" in response)) {
+    // The handler leaves the session as it is: it holds the secret already, unless one was just created.
+    if (created === undefined) return response;
+    return { ...response, session: { ...request.session, [ANTI_FORGERY_SESSION_KEY]: created } };
   }
-  if (state?.created === undefined) return response;
-  return { ...response, session: { ...request.session, [ANTI_FORGERY_SESSION_KEY]: secret } };
+  const session = response.session;
+  // null is a logout; anything but an object is wrapSession's to refuse; a handler's own secret is its choice.
+  if (typeof session !== "object" || session === null || Array.isArray(session)) return response;
+  if (ANTI_FORGERY_SESSION_KEY in session) return response;
+  const secret = created ?? heldSecret(request.session);
+  if (secret === undefined) return response;
+  return { ...response, session: { ...session, [ANTI_FORGERY_SESSION_KEY]: secret } };
 }
 
 /**
