@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { CookieJar } from "tough-cookie";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
 import { notFound, response } from "../../src/core/response.js";
 import type { Request, Response } from "../../src/core/types.js";
@@ -478,6 +478,19 @@ describe("wrapAntiForgery options and programming errors", () => {
   it("throws when wrapSession is not outside it", () => {
     const app = wrapAntiForgery(ok);
     expect(() => app(mockRequest("GET", "/") as never)).toThrow(/wrapSession must sit outside/);
+  });
+
+  it("is typed: the handler sees antiForgeryToken: string and its session; the composition needs no annotation", async () => {
+    const app = wrapSession<{ count?: number }>(
+      wrapAntiForgery((req) => {
+        expectTypeOf(req.antiForgeryToken).toEqualTypeOf<string>();
+        expectTypeOf(req.session).toEqualTypeOf<Partial<{ count?: number }>>();
+        return { ...response(req.antiForgeryToken), session: { count: (req.session.count ?? 0) + 1 } };
+      }),
+    );
+    // @ts-expect-error: without wrapAntiForgery there is no token on the request.
+    wrapSession((req) => response(req.antiForgeryToken));
+    expect((await createClient(app).get("/")).body).toMatch(TOKEN);
   });
 
   it("antiForgeryField gives the hidden input, HTML-escaped", () => {
