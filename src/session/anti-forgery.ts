@@ -4,7 +4,7 @@
  * and the `Origin` / `Sec-Fetch-Site` headers are checked first. It sits inside `wrapSession` (and `wrapParams`).
  */
 import { z } from "zod/mini";
-import { encodeBase64url } from "../core/base64url.js";
+import { BASE64URL_ALPHABET, encodeBase64url } from "../core/base64url.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, andThen, type Handler, type Request, type Response } from "../core/types.js";
@@ -210,10 +210,9 @@ function failureOf(config: CompiledAntiForgeryConfig, request: Request): AntiFor
 // The token is built and checked on the secret's 43 base64url characters as 6-bit symbols (the value of each
 // character in the alphabet): XOR on symbols is XOR on the bits they stand for, and needs no decoding or
 // re-encoding per request (bench/README.md, "anti-forgery").
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const SYMBOL = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) SYMBOL[ALPHABET.charCodeAt(i)] = i;
-const CHAR_CODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+for (let i = 0; i < 64; i++) SYMBOL[BASE64URL_ALPHABET.charCodeAt(i)] = i;
+const CHAR_CODE = Uint8Array.from(BASE64URL_ALPHABET, (c) => c.charCodeAt(0));
 const SECRET_CHARS = 43;
 const TOKEN_CHARS = 2 * SECRET_CHARS;
 

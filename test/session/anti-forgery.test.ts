@@ -392,6 +392,14 @@ for (const { name, make } of stores) {
       expect((await post2("http://example.com")).status).toBe(403);
     });
 
+    it("serialises an IPv6 literal with its brackets", async () => {
+      const { client } = setup(make, {}, "http://[::1]:8080");
+      const token = (await client.get("/token")).body;
+      const post = (origin: string) => client.post("/plain", { headers: { "x-csrf-token": token, origin } });
+      expect((await post("http://[::1]:8080")).status).toBe(200);
+      expect((await post("http://::1:8080")).status).toBe(403);
+    });
+
     it("trustedOrigins lets other origins through to the token check", async () => {
       const { client } = setup(make, { trustedOrigins: ["https://app.example.com"] });
       const token = (await client.get("/token")).body;
