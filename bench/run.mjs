@@ -16,7 +16,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const USAGE = `usage: npm run bench -- [options]
   --suite <name>             http, session, all (both), anti-forgery (issue 14) or self-check,
-                             which proves that wrong answers make a run fail (default: all)
+                             which proves that wrong answers make a run fail (default: all);
+                             adversarial has options of its own (npm run bench -- --suite
+                             adversarial --help)
   --duration <s>             seconds of measurement per target and round (default: 10)
   --warmup <s>               seconds of warm-up load before each measurement (default: 3)
   --connections <n>          wrk connections (default: 32)
@@ -528,7 +530,13 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+// The adversarial suite measures requests, not servers, so it has a runner of its own.
+const adversarial = process.argv
+  .slice(2)
+  .some(
+    (arg, i, args) => arg === "--suite=adversarial" || (arg === "--suite" && args[i + 1] === "adversarial"),
+  );
+(adversarial ? import("./adversarial.mjs").then((m) => m.main()) : main()).catch((error) => {
   console.error(`bench: ${error.message}`);
   process.exitCode = 1;
 });

@@ -62,13 +62,15 @@ export function wrkProblems(result, { checked }) {
 }
 
 /**
- * Runs (under `nice -n <nice>` when not 0) `taskset -c <cpu> wrk -t<threads> -c<connections> -d<duration>s --latency [-s check.lua] url [-- mode]`.
+ * Runs (under `nice -n <nice>` when not 0) `taskset -c <cpu> wrk -t<threads> -c<connections> -d<duration>s --latency [-s check.lua] url [-- mode]`;
+ * `script` runs another wrk Lua script instead (one that sets the request, say).
  * Resolves to the parsed report plus the raw text; rejects only when wrk cannot be started.
  */
-export function runWrk(url, { cpu, nice = 0, threads, connections, duration, checkMode }) {
+export function runWrk(url, { cpu, nice = 0, threads, connections, duration, checkMode, script }) {
   const args = ["-c", String(cpu), "wrk", `-t${threads}`, `-c${connections}`, `-d${duration}s`];
   args.push("--latency", "--timeout", "10s");
   if (checkMode !== undefined) args.push("-s", CHECK_SCRIPT);
+  else if (script !== undefined) args.push("-s", script);
   args.push(url);
   if (checkMode !== undefined) args.push("--", checkMode);
   return new Promise((resolve, reject) => {

@@ -30,7 +30,14 @@ export {
   readText,
   type SchemaOutput,
 } from "./core/body.js";
-export { compose } from "./core/compose.js";
+export {
+  type AnyMiddleware,
+  type ComposedHandler,
+  checkOptionsArgument,
+  compose,
+  type InnerRequest,
+  type InnerResponse,
+} from "./core/compose.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./core/http-error.js";
 export {
   contentType,

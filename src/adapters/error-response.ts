@@ -3,6 +3,7 @@
  * through an `onError(error, request, info)` hook that can never take the server down, with a kind that tells
  * a server failure from a client that left or erred. No `node:` imports.
  */
+import { describeError } from "../core/describe-value.js";
 import { defaultMessage, isHttpError } from "../core/http-error.js";
 import { isValidHeaderName, isValidHeaderValue } from "../core/response-check.js";
 import type { Request, Response } from "../core/types.js";
@@ -162,18 +163,6 @@ function plainText(status: number, body: string, extra: unknown): Response {
   headers["content-type"] = "text/plain; charset=utf-8";
   headers["x-content-type-options"] = "nosniff";
   return { status, headers, body };
-}
-
-function describeError(error: unknown): string {
-  try {
-    if (error instanceof Error) {
-      const status = isHttpError(error) ? ` (${error.status})` : "";
-      return `${error.name}${status}: ${error.message}`;
-    }
-    return `non-Error value thrown: ${typeof error === "string" ? JSON.stringify(error) : String(error)}`;
-  } catch {
-    return "an error that cannot be described";
-  }
 }
 
 function oneLine(text: string): string {

@@ -9,6 +9,7 @@ import { HttpError, isHttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { isFunction } from "../core/types.js";
 import {
   defaultOnError,
   ERROR_INFO,
@@ -43,7 +44,6 @@ export interface FetchHandlerOptions {
   getRemoteAddr?: GetRemoteAddr | undefined;
 }
 
-const isFunction = (value: unknown): boolean => typeof value === "function";
 const optionsSchema = z.strictObject({
   onError: z.custom<OnError>(isFunction, "expected a function").optional(),
   getRemoteAddr: z.custom<GetRemoteAddr>(isFunction, "expected a function").optional(),

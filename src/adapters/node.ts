@@ -21,6 +21,7 @@ import { cancelBody } from "../core/cancel-body.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { isFunction } from "../core/types.js";
 import {
   defaultOnError,
   ERROR_INFO,
@@ -93,7 +94,6 @@ export interface RunningServer {
 /** A Node request listener, as `http.createServer` and Express take. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const isFunction = (value: unknown): boolean => typeof value === "function";
 const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
 
 const listenerShape = {

@@ -3,6 +3,7 @@
  * into `set-cookie` lines on the way out. The halves are exported for other composition styles.
  */
 import { z } from "zod";
+import { checkOptionsArgument } from "../core/compose.js";
 import { parseOptions } from "../core/parse-options.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 import { parseCookies } from "./parse.js";
@@ -88,12 +89,26 @@ export function cookiesResponse<Res extends Response>(
  *   cookies: { theme: { value: "dark", path: "/", maxAge: 86_400, sameSite: "lax" } },
  * }));
  */
+export function wrapCookies(
+  options?: CookiesOptions,
+): <Req extends Request = Request, Res extends Response = Response>(
+  handler: Handler<Req & CookiesRequestKeys, Res & CookiesResponseKeys>,
+) => Handler<Req, Omit<Res, "cookies"> & Response>;
 export function wrapCookies<Req extends Request = Request, Res extends Response = Response>(
   handler: Handler<Req & CookiesRequestKeys, Res & CookiesResponseKeys>,
   options?: CookiesOptions,
-): Handler<Req, Omit<Res, "cookies"> & Response> {
+): Handler<Req, Omit<Res, "cookies"> & Response>;
+export function wrapCookies(
+  handler: Handler<any, any> | CookiesOptions | undefined,
+  options?: CookiesOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapCookies", handler);
+    if (handler !== undefined) parseOptions("wrapCookies", optionsSchema, handler);
+    return (inner: Handler<any, any>) => wrapCookies(inner);
+  }
   if (options !== undefined) parseOptions("wrapCookies", optionsSchema, options);
-  return (request) => {
+  return (request: Request) => {
     return andThen(handler(cookiesRequest(request)), (response) => cookiesResponse(response, request));
   };
 }

@@ -3,49 +3,44 @@
  * lookup of one cookie by name that applies the same rules without building the whole map (the session hot path).
  */
 import { parseCookie } from "cookie";
-
-/** Percent-decode a cookie value; `undefined` when the decoding fails, so the pair is dropped, never kept raw. */
-export function decodeCookieValue(value: string): string | undefined {
-  if (!value.includes("%")) return value;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
-}
+import { percentDecodeStrict } from "../core/percent-decode.js";
 
 /**
  * Parse a `Cookie` header into a name → value map with no prototype (so a cookie named `__proto__` is just a key).
- * A pair without `=` or with an empty name is skipped; a value whose percent-decoding fails is dropped as if that
- * pair had not been sent; of two cookies with the same name the first wins, because browsers send the one with
- * the most specific path first (RFC 6265 §5.4, step 2).
+ * A pair without `=` or with an empty name is skipped. Of two cookies with the same name the first wins, because
+ * browsers send the one with the most specific path first (RFC 6265 §5.4, step 2); when the first one's value
+ * cannot be percent-decoded, the name is absent, never taken from a later pair, which belongs to another path.
+ * The work is linear in the header, however many pairs are malformed.
  *
  * @example
  * parseCookies("a=1; b=hello%20world; a=2"); // { a: "1", b: "hello world" }
  */
 export function parseCookies(header: string | undefined): Record<string, string> {
-  dropped = false;
-  const cookies = parseCookie(header ?? "", { decode: decodeOrMark }) as Record<string, string | undefined>;
-  // The package keeps a failed decoding as an `undefined` value, and a nameless pair ("=v") under "".
+  let dropped = false;
+  const cookies = parseCookie(header ?? "", {
+    // The package decodes only the first pair of a name, and only while the name's value is `undefined`, so a
+    // failed decoding is marked with a value of its own: the later pairs of that name are then not decoded.
+    decode: (value) => {
+      const decoded = percentDecodeStrict(value);
+      if (decoded !== undefined) return decoded;
+      dropped = true;
+      return DROPPED;
+    },
+  }) as Record<string, string | undefined>;
   if (dropped) {
-    for (const name in cookies) if (cookies[name] === undefined) delete cookies[name];
+    for (const name in cookies) if (cookies[name] === DROPPED) delete cookies[name];
   }
   if ("" in cookies) delete cookies[""];
   return cookies as Record<string, string>;
 }
 
-// Set when a value was dropped during the current (synchronous) `parseCookies` call.
-let dropped = false;
-
-function decodeOrMark(value: string): string | undefined {
-  const decoded = decodeCookieValue(value);
-  if (decoded === undefined) dropped = true;
-  return decoded;
-}
+// A value no decoding returns (compared by identity), for a first pair whose value was dropped.
+const DROPPED = Object.freeze({}) as unknown as string;
 
 /**
  * The value of the first cookie called `name` in a `Cookie` header, by the same rules as `parseCookies` (leading
- * and trailing spaces and tabs trimmed, undecodable values skipped), without building a map of the others.
+ * and trailing spaces and tabs trimmed; `undefined` when the first such cookie's value cannot be decoded),
+ * without building a map of the others.
  *
  * @example
  * readCookie("theme=dark; sid=abc", "sid"); // "abc"
@@ -66,9 +61,7 @@ export function readCookie(header: string | undefined, name: string): string | u
     if ((start !== -1 && header.charCodeAt(start) !== 59) || header.charCodeAt(end) !== 61) continue;
     let close = header.indexOf(";", end + 1);
     if (close === -1) close = length;
-    const value = decodeCookieValue(trim(header, end + 1, close));
-    if (value !== undefined) return value;
-    from = close;
+    return percentDecodeStrict(trim(header, end + 1, close));
   }
   return undefined;
 }

@@ -75,6 +75,16 @@ export type Middleware<
 export type Awaitable<T> = T | Promise<T>;
 
 /**
+ * True for a function: the one check behind every option that takes a hook (`onError`, `now`, ...).
+ *
+ * @example
+ * const schema = z.custom<OnError>(isFunction, "must be a function");
+ */
+export function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === "function";
+}
+
+/**
  * Whether an `Awaitable` is a promise (any thenable), so a synchronous result can be used without an `await`.
  *
  * @example

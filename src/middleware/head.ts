@@ -4,7 +4,15 @@
  */
 import { z } from "zod";
 import { cancelBody } from "../core/cancel-body.js";
-import { andThen, type Handler, type Request, type Response, type ResponseHeaders } from "../core/types.js";
+import { checkOptionsArgument } from "../core/compose.js";
+import {
+  andThen,
+  type Handler,
+  isFunction,
+  type Request,
+  type Response,
+  type ResponseHeaders,
+} from "../core/types.js";
 
 /** Options of `wrapHead` and `headResponse`. */
 export interface HeadOptions {
@@ -64,20 +72,31 @@ export function headResponse<Res extends Response>(
  * @example
  * const app = wrapHead((request) => response(`you asked for ${request.uri}`));
  */
+export function wrapHead(
+  options?: HeadOptions,
+): <Req extends Request, Res extends Response>(handler: Handler<Req, Res>) => Handler<Req, Res>;
 export function wrapHead<Req extends Request, Res extends Response>(
   handler: Handler<Req, Res>,
   options?: HeadOptions,
-): Handler<Req, Res> {
-  if (typeof handler !== "function") throw new TypeError("wrapHead: handler must be a function");
+): Handler<Req, Res>;
+export function wrapHead(
+  handler: Handler<any, any> | HeadOptions | undefined,
+  options?: HeadOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapHead", handler);
+    const parsed = parseHeadOptions(handler);
+    return (inner: Handler<any, any>) => wrapHead(inner, parsed);
+  }
   options = parseHeadOptions(options);
-  return (request) => {
+  return (request: Request) => {
     if (request.method !== "HEAD") return handler(request);
     return andThen(handler(headRequest(request)), (res) => headResponse(res, request, options));
   };
 }
 
 const HeadOptionsSchema = z.strictObject({
-  onError: z.custom<HeadOptions["onError"]>((v) => typeof v === "function", "expected a function").optional(),
+  onError: z.custom<HeadOptions["onError"]>(isFunction, "expected a function").optional(),
 });
 
 function parseHeadOptions(options: unknown): HeadOptions {

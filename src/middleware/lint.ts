@@ -2,6 +2,8 @@
  * `wrapLint`, Ring's `wrap-lint` (and Rack::Lint): checks every request and response against docs/SPEC.md at
  * run time and throws a `TypeError` naming the key and what is wrong. For tests and development.
  */
+
+import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
 import { invalidHeaderValueIndex, isValidHeaderName, responseProblem } from "../core/response-check.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";
@@ -134,17 +136,24 @@ export type LintOptions = Record<string, never>;
  * @example
  * const app = compose(wrapLint, wrapParams)(handler); // in tests and development
  */
+export function wrapLint(
+  options?: LintOptions,
+): <Req extends Request, Res extends Response>(handler: Handler<Req, Res>) => Handler<Req, Res>;
 export function wrapLint<Req extends Request, Res extends Response>(
   handler: Handler<Req, Res>,
   options?: LintOptions,
-): Handler<Req, Res> {
-  if (typeof handler !== "function") throw new TypeError("wrapLint: handler must be a function");
-  if (options !== undefined) {
-    const keys = typeof options === "object" && options !== null ? Object.keys(options) : undefined;
-    if (keys === undefined) throw new TypeError("wrapLint: options must be an object");
-    if (keys.length > 0) throw new TypeError(`wrapLint: unknown option ${JSON.stringify(keys[0])}`);
+): Handler<Req, Res>;
+export function wrapLint(
+  handler: Handler<any, any> | LintOptions | undefined,
+  options?: LintOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapLint", handler);
+    checkLintOptions(handler);
+    return (inner: Handler<any, any>) => wrapLint(inner);
   }
-  return (request) => {
+  checkLintOptions(options);
+  return (request: Request) => {
     lintRequest(request);
     const before = snapshot(request);
     // A handler's own error passes through untouched: it says more than a lint finding would.
@@ -153,6 +162,13 @@ export function wrapLint<Req extends Request, Res extends Response>(
       return lintResponse(res, request);
     });
   };
+}
+
+function checkLintOptions(options: unknown): void {
+  if (options === undefined) return;
+  const keys = typeof options === "object" && options !== null ? Object.keys(options) : undefined;
+  if (keys === undefined) throw new TypeError("wrapLint: options must be an object");
+  if (keys.length > 0) throw new TypeError(`wrapLint: unknown option ${JSON.stringify(keys[0])}`);
 }
 
 // "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0" (Node's httpVersion for h2), "HTTP/3".

@@ -3,8 +3,12 @@
  * into `queryParams`, `formParams` and their merge, `params`. Parsing follows the WHATWG URL standard's
  * urlencoded parser, so it agrees with `URLSearchParams` and what browsers send, and it never throws.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { checkCharset, DEFAULT_BODY_LIMIT, decodeUtf8, mediaType, readBytes } from "../core/body.js";
+import { checkOptionsArgument } from "../core/compose.js";
+import { HttpError } from "../core/http-error.js";
+import { parseOptions } from "../core/parse-options.js";
+import { percentDecode } from "../core/percent-decode.js";
 import type { Handler, Request, Response } from "../core/types.js";
 
 /**
@@ -27,6 +31,11 @@ export interface ParamsRequestKeys {
 export interface ParamsOptions {
   /** The largest form body to read, in bytes; a larger one is a 413. Default: 1 MiB (1_048_576). */
   limit?: number | undefined;
+  /**
+   * The most parameters to parse, query string and form body together; more is a 413, found without parsing
+   * the rest. Default: 1,000, express's `parameterLimit`.
+   */
+  maxParams?: number | undefined;
 }
 
 /**
@@ -34,24 +43,33 @@ export interface ParamsOptions {
  * does (§5.1): `&` separates pairs, the first `=` splits name from value (none means an empty value), `+`
  * is a space, and `%XX` escapes are UTF-8. Malformed input never throws: a `%` not followed by two hex
  * digits is kept as it is, and bytes that are not UTF-8 become U+FFFD. A repeated name gives an array.
+ * The work is linear in the text, malformed or not.
  *
  * @example
  * parseUrlEncoded("a=1&b=x+y&a=%E2%9C%93"); // { a: ["1", "✓"], b: "x y" }
  */
 export function parseUrlEncoded(text: string): Params {
+  return parsePairs(text, Number.POSITIVE_INFINITY) as Params;
+}
+
+/** `parseUrlEncoded`, or `undefined` when the text holds more than `maxPairs` pairs. */
+function parsePairs(text: string, maxPairs: number): Params | undefined {
+  // Counted before anything is decoded, so text over the limit costs one scan for "&", not 1,000 pairs' work.
+  if (Number.isFinite(maxPairs) && countPairs(text, maxPairs + 1) > maxPairs) return undefined;
   const out: Record<string, string | string[]> = Object.create(null);
   const n = text.length;
   let start = 0;
+  // The next "=" at or after `start`, or -1 when there is none left. It is searched for again only once a
+  // pair has passed it, so a long run of "a&a&a…" costs one scan, not one scan to the end per pair.
+  let nextEq = text.indexOf("=");
   while (start < n) {
     let end = text.indexOf("&", start);
     if (end === -1) end = n;
     if (end > start) {
-      // Search "=" within this pair only: a scan to the end of the text for each pair would make a long
-      // run of "a&a&a…" quadratic.
-      const pair = text.slice(start, end);
-      const eq = pair.indexOf("=");
-      const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-      const value = eq === -1 ? "" : decodeComponent(pair.slice(eq + 1));
+      if (nextEq !== -1 && nextEq < start) nextEq = text.indexOf("=", start);
+      const eq = nextEq !== -1 && nextEq < end ? nextEq : -1;
+      const name = percentDecode(plusToSpace(text.slice(start, eq === -1 ? end : eq)));
+      const value = eq === -1 ? "" : percentDecode(plusToSpace(text.slice(eq + 1, end)));
       const existing = out[name];
       if (existing === undefined) out[name] = value;
       else if (typeof existing === "string") out[name] = [existing, value];
@@ -62,10 +80,29 @@ export function parseUrlEncoded(text: string): Params {
   return out;
 }
 
+/** The number of non-empty "&"-separated pairs in `text`, counting no further than `stop`. */
+function countPairs(text: string, stop: number): number {
+  let count = 0;
+  let start = 0;
+  while (start < text.length && count < stop) {
+    let end = text.indexOf("&", start);
+    if (end === -1) end = text.length;
+    if (end > start) count++;
+    start = end + 1;
+  }
+  return count;
+}
+
+/** WHATWG URL §5.1: "+" becomes a space before percent-decoding, so "%2B" still means "+". */
+function plusToSpace(text: string): string {
+  return text.includes("+") ? text.replaceAll("+", " ") : text;
+}
+
 /**
  * The request with `queryParams`, `formParams` and `params` added. Synchronous unless the request has a form
  * body to read: then it returns a promise, and every failure of the client's (413 over the limit, 415 for a
- * non-UTF-8 charset, 400 for invalid UTF-8) rejects it, never throws. The body is read with `readBytes` and
+ * non-UTF-8 charset, 400 for invalid UTF-8) rejects it, never throws. A query string with more than
+ * `maxParams` parameters throws a 413 `HttpError` at once; a form body that takes the total past it rejects. The body is read with `readBytes` and
  * replaced by one that yields the same bytes again, so the handler can still read it. A request that
  * already has `queryParams` (`wrapParams` applied twice) is returned as is. Bad options throw at once.
  *
@@ -76,7 +113,7 @@ export function paramsRequest<R extends Request>(
   request: R,
   options?: ParamsOptions,
 ): (R & ParamsRequestKeys) | Promise<R & ParamsRequestKeys> {
-  return addParams(request, resolveOptions("paramsRequest", options).limit);
+  return addParams(request, resolveOptions("paramsRequest", options));
 }
 
 /**
@@ -98,14 +135,28 @@ export function paramsResponse<Res extends Response>(
  * @example
  * const app = wrapParams((request) => response(`page ${request.params.page ?? 1}`), { limit: 64 * 1024 });
  */
+export function wrapParams(
+  options?: ParamsOptions,
+): <Req extends Request, Res extends Response>(
+  handler: Handler<Req & ParamsRequestKeys, Res>,
+) => Handler<Req, Res>;
 export function wrapParams<Req extends Request, Res extends Response>(
   handler: Handler<Req & ParamsRequestKeys, Res>,
   options?: ParamsOptions,
-): Handler<Req, Res> {
-  if (typeof handler !== "function") throw new TypeError("wrapParams: handler must be a function");
-  const { limit } = resolveOptions("wrapParams", options);
-  return (request) => {
-    const next = addParams(request, limit);
+): Handler<Req, Res>;
+export function wrapParams(
+  handler: Handler<any, any> | ParamsOptions | undefined,
+  options?: ParamsOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapParams", handler);
+    const given = handler;
+    resolveOptions("wrapParams", given);
+    return (inner: Handler<any, any>) => wrapParams(inner, given);
+  }
+  const config = resolveOptions("wrapParams", options);
+  return (request: Request) => {
+    const next = addParams(request, config);
     return next instanceof Promise ? next.then(handler) : handler(next);
   };
 }
@@ -115,27 +166,46 @@ const EMPTY: Params = Object.freeze(Object.create(null));
 
 function addParams<R extends Request>(
   request: R,
-  limit: number,
+  config: Required<ParamsOptions>,
 ): (R & ParamsRequestKeys) | Promise<R & ParamsRequestKeys> {
   if ((request as Partial<ParamsRequestKeys>).queryParams !== undefined)
     return request as R & ParamsRequestKeys;
-  const queryParams = request.queryString === undefined ? EMPTY : parseUrlEncoded(request.queryString);
+  const queryParams =
+    request.queryString === undefined
+      ? EMPTY
+      : limited(parsePairs(request.queryString, config.maxParams), config);
   const type = request.headers["content-type"];
   if (request.body === undefined || type === undefined || mediaType(type) !== FORM_TYPE) {
     return withParams(request, queryParams, EMPTY, request.body);
   }
-  return withFormParams(request, queryParams, limit);
+  return withFormParams(request, queryParams, config);
+}
+
+function limited(params: Params | undefined, config: Required<ParamsOptions>): Params {
+  if (params === undefined) throw new HttpError(413, `More than ${config.maxParams} parameters`);
+  return params;
+}
+
+function countParams(params: Params): number {
+  let count = 0;
+  for (const name in params) {
+    const value = params[name]!;
+    count += typeof value === "string" ? 1 : value.length;
+  }
+  return count;
 }
 
 /** The form-body path, async from its first line: a wrong charset rejects the promise like the other errors. */
 async function withFormParams<R extends Request>(
   request: R,
   queryParams: Params,
-  limit: number,
+  config: Required<ParamsOptions>,
 ): Promise<R & ParamsRequestKeys> {
   checkCharset(request);
-  const bytes = await readBytes(request, { limit });
-  return withParams(request, queryParams, parseUrlEncoded(decodeUtf8(bytes)), replay(bytes));
+  const bytes = await readBytes(request, { limit: config.limit });
+  const maxPairs = config.maxParams - (queryParams === EMPTY ? 0 : countParams(queryParams));
+  const formParams = limited(parsePairs(decodeUtf8(bytes), maxPairs), config);
+  return withParams(request, queryParams, formParams, replay(bytes));
 }
 
 function withParams<R extends Request>(
@@ -162,76 +232,21 @@ function replay(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   };
 }
 
-function decodeComponent(text: string): string {
-  // WHATWG URL §5.1: "+" becomes a space before percent-decoding, so "%2B" still means "+".
-  if (text.includes("+")) text = text.replaceAll("+", " ");
-  if (!text.includes("%")) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return lenientDecode(text);
-  }
-}
-
-const UTF8_LENIENT = new TextDecoder("utf-8", { ignoreBOM: true });
-const ENCODER = new TextEncoder();
-
-/** WHATWG percent-decode (a bad `%` is kept as is), then UTF-8 decode with U+FFFD for bad bytes. */
-function lenientDecode(text: string): string {
-  const bytes: number[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (text.charCodeAt(i) === 0x25) {
-      const hi = hexValue(text.charCodeAt(i + 1));
-      const lo = hexValue(text.charCodeAt(i + 2));
-      if (hi !== -1 && lo !== -1) {
-        bytes.push(hi * 16 + lo);
-        i += 3;
-      } else {
-        bytes.push(0x25);
-        i += 1;
-      }
-    } else {
-      let next = text.indexOf("%", i);
-      if (next === -1) next = n;
-      for (const b of ENCODER.encode(text.slice(i, next))) bytes.push(b);
-      i = next;
-    }
-  }
-  return UTF8_LENIENT.decode(new Uint8Array(bytes));
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
-
 const ParamsOptionsSchema = z.strictObject({
-  limit: z.number().int().min(0).optional(),
+  limit: z.optional(z.int().check(z.minimum(0, "must be a non-negative integer (bytes)"))),
+  maxParams: z.optional(z.int().check(z.minimum(1, "must be a positive integer"))),
 });
 
 // Options objects already checked, so `paramsRequest(request, sameOptions)` validates once, like `wrapParams`.
 const checked = new WeakMap<object, Required<ParamsOptions>>();
-const DEFAULTS: Required<ParamsOptions> = { limit: DEFAULT_BODY_LIMIT };
+const DEFAULTS: Required<ParamsOptions> = { limit: DEFAULT_BODY_LIMIT, maxParams: 1000 };
 
 function resolveOptions(owner: string, options: ParamsOptions | undefined): Required<ParamsOptions> {
   if (options === undefined) return DEFAULTS;
   const cached = typeof options === "object" && options !== null ? checked.get(options) : undefined;
   if (cached !== undefined) return cached;
-  const result = ParamsOptionsSchema.safeParse(options);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    if (issue.code === "unrecognized_keys")
-      throw new TypeError(`${owner}: unknown option "${issue.keys[0]}"`);
-    if (issue.path.length === 0) throw new TypeError(`${owner}: options must be an object`);
-    throw new TypeError(
-      `${owner}: option "${issue.path.join(".")}" must be a non-negative integer (bytes), got ${String((options as Record<string, unknown>)[String(issue.path[0])])}`,
-    );
-  }
-  const resolved = { limit: result.data.limit ?? DEFAULT_BODY_LIMIT };
+  const given = parseOptions(owner, ParamsOptionsSchema, options);
+  const resolved = { limit: given.limit ?? DEFAULTS.limit, maxParams: given.maxParams ?? DEFAULTS.maxParams };
   checked.set(options, resolved);
   return resolved;
 }

@@ -5,9 +5,17 @@
  */
 import { z } from "zod/mini";
 import { BASE64URL_ALPHABET, encodeBase64url } from "../core/base64url.js";
+import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
-import { type Awaitable, andThen, type Handler, type Request, type Response } from "../core/types.js";
+import {
+  type Awaitable,
+  andThen,
+  type Handler,
+  isFunction,
+  type Request,
+  type Response,
+} from "../core/types.js";
 import { noncePool } from "./cookie-store/nonce-pool.js";
 import type { SessionData } from "./store.js";
 import type { SessionRequestKeys, SessionResponseKeys, UntypedSession } from "./wrap-session.js";
@@ -59,8 +67,6 @@ const SECRET_BYTES = 32;
 // Canonical unpadded base64url of 32 bytes: the last of 43 characters carries 4 bits and 2 zero bits.
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-
-const isFunction = (value: unknown): boolean => typeof value === "function";
 
 /** `text` as a browser serialises an http(s) origin (RFC 6454 §6.1): scheme, lower-case host, non-default port. */
 function isOrigin(text: string): boolean {
@@ -356,31 +362,50 @@ export function antiForgeryResponse<Res extends Response>(
  * ring-anti-forgery's `wrap-anti-forgery`. Unsafe requests (any method but GET, HEAD, OPTIONS and TRACE) from
  * another origin (`Sec-Fetch-Site: cross-site`, or an `Origin` that is neither the request's own nor one of
  * `trustedOrigins`) or without a valid token are refused (403 by default); the handler sees
- * `request.antiForgeryToken`. Put it inside `wrapSession` and `wrapParams`. Options are validated here, once.
+ * `request.antiForgeryToken`. Put it inside `wrapSession` and `wrapParams`. Options are validated here, once;
+ * called with only options (or nothing) it returns the middleware, for `compose`.
  *
  * @example
  * const app = wrapSession(wrapParams(wrapAntiForgery((req) =>
  *   req.method === "POST" ? response("saved") : html(`<form method="post">${antiForgeryField(req)}</form>`),
  * )));
+ * const same = compose(wrapSession({ store }), wrapParams, wrapAntiForgery())(handler);
  */
+export function wrapAntiForgery<S extends SessionData = UntypedSession>(
+  options?: AntiForgeryOptions,
+): <Req extends Request = Request, Res extends Response = Response>(
+  handler: Handler<Req & SessionRequestKeys<S> & AntiForgeryRequestKeys, Res & SessionResponseKeys<S>>,
+) => Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>;
 export function wrapAntiForgery<
   S extends SessionData = UntypedSession,
   Req extends Request = Request,
   Res extends Response = Response,
 >(
   handler: Handler<Req & SessionRequestKeys<S> & AntiForgeryRequestKeys, Res & SessionResponseKeys<S>>,
+  options?: AntiForgeryOptions,
+): Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>;
+export function wrapAntiForgery(
+  handler: Handler<any, any> | AntiForgeryOptions | undefined,
   options: AntiForgeryOptions = {},
-): Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>> {
-  if (typeof handler !== "function") throw new TypeError("wrapAntiForgery: handler must be a function");
-  const config = new CompiledAntiForgeryConfig(options, "wrapAntiForgery");
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapAntiForgery", handler);
+    // Checked once, here; each handler wrapped gets the same config.
+    const config = new CompiledAntiForgeryConfig(handler ?? {}, "wrapAntiForgery");
+    return (inner: Handler<any, any>) => wrapWithConfig(inner, config);
+  }
+  return wrapWithConfig(handler, new CompiledAntiForgeryConfig(options, "wrapAntiForgery"));
+}
+
+function wrapWithConfig(
+  handler: Handler<any, any>,
+  config: CompiledAntiForgeryConfig,
+): Handler<Request & SessionRequestKeys, Response & SessionResponseKeys> {
   return (request) => {
     const failure = failureOf(config, request);
-    if (failure !== undefined) return config.errorHandler(request, failure) as Res & SessionResponseKeys<S>;
+    if (failure !== undefined) return config.errorHandler(request, failure);
     const inner = antiForgeryRequest(request);
-    return andThen(
-      handler(inner),
-      (response) => antiForgeryResponse(response, inner) as Res & SessionResponseKeys<S>,
-    );
+    return andThen(handler(inner), (response) => antiForgeryResponse(response, inner));
   };
 }
 

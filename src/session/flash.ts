@@ -3,6 +3,7 @@
  * after a redirect). The flash lives in the session under `_flash`; it must run inside `wrapSession`.
  */
 import { z } from "zod";
+import { checkOptionsArgument } from "../core/compose.js";
 import { parseOptions } from "../core/parse-options.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 import type { SessionData } from "./store.js";
@@ -83,6 +84,14 @@ export function flashResponse<Res extends Response>(
  * const save = wrapSession(wrapFlash((req) => ({ ...redirect("/", 303), flash: "Saved" })));
  * const show = wrapSession(wrapFlash((req) => response(String(req.flash ?? ""))));
  */
+export function wrapFlash<F = unknown, S extends SessionData = UntypedSession>(
+  options?: FlashOptions,
+): <Req extends Request = Request, Res extends Response = Response>(
+  handler: Handler<
+    Req & SessionRequestKeys<S> & FlashRequestKeys<F>,
+    Res & SessionResponseKeys<S> & FlashResponseKeys<F>
+  >,
+) => Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>;
 export function wrapFlash<
   F = unknown,
   S extends SessionData = UntypedSession,
@@ -94,13 +103,19 @@ export function wrapFlash<
     Res & SessionResponseKeys<S> & FlashResponseKeys<F>
   >,
   options?: FlashOptions,
-): Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>> {
+): Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>;
+export function wrapFlash(
+  handler: Handler<any, any> | FlashOptions | undefined,
+  options?: FlashOptions,
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapFlash", handler);
+    if (handler !== undefined) parseOptions("wrapFlash", z.strictObject({}), handler);
+    return (inner: Handler<any, any>) => wrapFlash(inner);
+  }
   if (options !== undefined) parseOptions("wrapFlash", z.strictObject({}), options);
-  return (request) => {
-    const inner = flashRequest<typeof request, F>(request);
-    return andThen(
-      handler(inner),
-      (response) => flashResponse(response, inner) as Res & SessionResponseKeys<S>,
-    );
+  return (request: Request & SessionRequestKeys) => {
+    const inner = flashRequest(request);
+    return andThen(handler(inner), (response) => flashResponse(response, inner));
   };
 }

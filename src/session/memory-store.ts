@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/parse-options.js";
+import { isFunction } from "../core/types.js";
 import { isSessionKeyShape, newSessionKey } from "./keys.js";
 import { readSnapshot, type Snapshot, snapshot } from "./snapshot.js";
 import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
@@ -36,7 +37,7 @@ const optionsSchema = z.strictObject({
   maxAge: z.number().int().positive().optional(),
   maxEntries: z.number().int().positive().optional(),
   sweepInterval: z.number().nonnegative().finite().optional(),
-  now: z.custom<() => number>((value) => typeof value === "function", "must be a function").optional(),
+  now: z.custom<() => number>(isFunction, "must be a function").optional(),
 });
 
 interface Entry {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
+import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { isToken } from "../core/token.js";
@@ -14,6 +15,7 @@ import {
   type Awaitable,
   andThen,
   type Handler,
+  isFunction,
   isThenable,
   type Request,
   type Response,
@@ -101,8 +103,6 @@ const KEY_CHARS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
 const MAX_KEY_LENGTH = 4096;
 const MAX_LINE_BYTES = 4096;
 const EMPTY: SessionData = Object.freeze({});
-
-const isFunction = (value: unknown): boolean => typeof value === "function";
 
 const optionsSchema = z.strictObject({
   store: z
@@ -592,15 +592,36 @@ function finish<Res extends Response>(
  *   return { ...response(`You accessed this page ${count} times.`), session: { ...req.session, count: count + 1 } };
  * });
  */
+export function wrapSession<S extends SessionData = UntypedSession>(
+  options?: SessionOptions<S>,
+): <Req extends Request = Request, Res extends Response = Response>(
+  handler: Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>,
+) => Handler<Incoming<Req>, Outgoing<Res>>;
 export function wrapSession<
   S extends SessionData = UntypedSession,
   Req extends Request = Request,
   Res extends Response = Response,
 >(
   handler: Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>,
-  options: SessionOptions<S> = {},
+  options?: SessionOptions<S>,
+): Handler<Incoming<Req>, Outgoing<Res>>;
+export function wrapSession(
+  handler: Handler<any, any> | SessionOptions<any> | undefined,
+  options: SessionOptions<any> = {},
+): Handler<any, any> | ((handler: Handler<any, any>) => Handler<any, any>) {
+  if (typeof handler !== "function") {
+    checkOptionsArgument("wrapSession", handler);
+    // The options are checked (and the store chosen) once, here; each handler wrapped gets the same config.
+    const config = new CompiledSessionConfig(handler ?? {}, "wrapSession");
+    return (inner: Handler<any, any>) => wrapWithConfig(inner, config);
+  }
+  return wrapWithConfig(handler, new CompiledSessionConfig(options, "wrapSession"));
+}
+
+function wrapWithConfig<S extends SessionData, Req extends Request, Res extends Response>(
+  handler: Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>,
+  config: CompiledSessionConfig,
 ): Handler<Incoming<Req>, Outgoing<Res>> {
-  const config = new CompiledSessionConfig(options, "wrapSession");
   const respond = (request: Req & SessionRequestKeys<S>) =>
     andThen(handler(request), (response) => finish(config, response, request));
   return ((request: Req) => andThen(loadSession<Req, S>(config, request), respond)) as unknown as Handler<

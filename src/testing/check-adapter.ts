@@ -10,6 +10,7 @@ import { describeError } from "../core/describe-value.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { isFunction } from "../core/types.js";
 import { memoryStore } from "../session/memory-store.js";
 import { wrapSession } from "../session/wrap-session.js";
 
@@ -81,10 +82,7 @@ const optionsSchema = z.strictObject({
   skip: z.array(z.enum(ADAPTER_CHECKS)).readonly().optional(),
   timeoutMs: z.number().int().positive().optional(),
   session: z
-    .custom<NonNullable<CheckAdapterOptions["session"]>>(
-      (v) => typeof v === "function",
-      "expected a function",
-    )
+    .custom<NonNullable<CheckAdapterOptions["session"]>>(isFunction, "expected a function")
     .optional(),
 });
 

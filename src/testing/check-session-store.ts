@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { z } from "zod";
 import { describeError } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
-import { type Awaitable, isThenable } from "../core/types.js";
+import { type Awaitable, isFunction, isThenable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
 import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "../session/store.js";
 import { sessionData } from "./arbitraries.js";
@@ -149,7 +149,7 @@ const optionsSchema = z.strictObject({
   path: z.string().optional(),
   replayPath: z.string().optional(),
   timeoutMs: z.number().int().min(1).default(5000),
-  dispose: z.custom<(store: SessionStore) => Awaitable<void>>((v) => typeof v === "function").optional(),
+  dispose: z.custom<(store: SessionStore) => Awaitable<void>>(isFunction).optional(),
 });
 
 type Options = z.output<typeof optionsSchema>;

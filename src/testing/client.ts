@@ -18,6 +18,7 @@ import { toFetchResponse } from "../adapters/fetch.js";
 import { cancelBody } from "../core/cancel-body.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Awaitable, Request, Response } from "../core/types.js";
+import { isFunction } from "../core/types.js";
 import { type MockRequestOptions, mockRequest } from "./mock-request.js";
 
 /** Options of `createClient`. */
@@ -133,11 +134,11 @@ const optionsSchema = z.strictObject({
     .string()
     .refine((value) => /^https?:\/\/[^/?#]+/i.test(value) && URL.canParse(value), "expected an http(s) URL")
     .optional(),
-  now: z.custom<() => number>((value) => typeof value === "function", "expected a function").optional(),
+  now: z.custom<() => number>(isFunction, "expected a function").optional(),
   followRedirects: redirectOption.optional(),
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string()).readonly()])).optional(),
   remoteAddr: z.string().min(1).optional(),
-  onError: z.custom<OnError>((value) => typeof value === "function", "expected a function").optional(),
+  onError: z.custom<OnError>(isFunction, "expected a function").optional(),
 });
 
 /**

@@ -106,8 +106,9 @@ describe("defaultOnError", () => {
       },
     };
     expect(() => defaultOnError(hostile, request)).not.toThrow();
+    // The shared describer never calls a thrown value's own toString.
     expect(spy.mock.calls[0]?.[0]).toBe(
-      "ringlet: POST /users/7?x=1 failed: an error that cannot be described",
+      "ringlet: POST /users/7?x=1 failed: non-Error value thrown: an object",
     );
     spy.mockImplementation(() => {
       throw new Error("EPIPE");

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCookies, readCookie } from "../../src/cookies/parse.js";
 import { serializeCookie } from "../../src/cookies/serialize.js";
+import { leastTime } from "../timing.js";
 
 const names = fc.constantFrom("a", "b", "sid", "ring-session", "__proto__", "constructor", "x.y");
 const token = fc.string({
@@ -44,8 +45,16 @@ describe("parseCookies", () => {
 
   it("lets the first of two same-named cookies win", () => {
     expect(parseCookies("sid=specific; sid=general")).toEqual({ sid: "specific" });
-    // A dropped (undecodable) pair counts as not sent.
-    expect(parseCookies("sid=%zz; sid=second")).toEqual({ sid: "second" });
+    // When the first pair's value cannot be decoded, the name is absent: a later pair is another path's cookie.
+    expect(parseCookies("sid=%zz; sid=second; b=ok")).toEqual({ b: "ok" });
+  });
+
+  it("parses a header of many malformed pairs in time linear in it, as fast as well-formed ones", () => {
+    const time = (header: string) => leastTime(() => parseCookies(header));
+    const bad = Array.from({ length: 700 }, (_, i) => `c${i}=%E0%A4%A`).join("; ");
+    const good = Array.from({ length: 700 }, (_, i) => `c${i}=%E0%A4%AA`).join("; ");
+    expect(time(bad)).toBeLessThan(time(good) * 6 + 20);
+    expect(Object.keys(parseCookies(bad))).toHaveLength(0);
   });
 
   it("does not let cookie names reach Object.prototype", () => {
@@ -96,8 +105,17 @@ describe("readCookie", () => {
     expect(readCookie("sid = 4 ; sid=5", "sid")).toBe("4");
     expect(readCookie("a=1", "sid")).toBeUndefined();
     expect(readCookie(undefined, "sid")).toBeUndefined();
-    expect(readCookie("sid=%zz; sid=ok", "sid")).toBe("ok");
+    expect(readCookie("sid=%zz; sid=ok", "sid")).toBeUndefined();
+    expect(readCookie("a=1; sid=%41%42; sid=ok", "sid")).toBe("AB");
     expect(readCookie("x sid=1", "sid")).toBeUndefined();
+  });
+
+  it("reads only the first pair of a repeated name, in time linear in the header", () => {
+    const attack = "ring-session=%E0%A4%A; ".repeat(690);
+    const honest = `${"other-name=%E0%A4%AA; ".repeat(690)}ring-session=x`;
+    const time = (header: string) => leastTime(() => readCookie(header, "ring-session"), { iterations: 200 });
+    expect(readCookie(attack, "ring-session")).toBeUndefined();
+    expect(time(attack)).toBeLessThan(time(honest) * 6 + 20);
   });
 
   it("agrees with parseCookies on any header", () => {

@@ -191,7 +191,9 @@ describe("wrapHead", () => {
       /wrapHead: option "onError": expected a function/,
     );
     expect(() => wrapHead(h, { onEror: () => {} } as never)).toThrow(/wrapHead: unknown option "onEror"/);
-    expect(() => wrapHead(42 as never)).toThrow(/wrapHead: handler must be a function/);
+    expect(() => wrapHead(42 as never)).toThrow(
+      /wrapHead: the first argument must be a handler function, or an options object/,
+    );
   });
 });
 

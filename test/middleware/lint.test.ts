@@ -292,6 +292,8 @@ describe("wrapLint", () => {
   it("rejects options and a non-function handler at construction", () => {
     expect(() => wrapLint(() => ok, { strict: true } as never)).toThrow(/wrapLint: unknown option "strict"/);
     expect(() => wrapLint(() => ok, 1 as never)).toThrow(/wrapLint: options must be an object/);
-    expect(() => wrapLint("x" as never)).toThrow(/wrapLint: handler must be a function/);
+    expect(() => wrapLint("x" as never)).toThrow(
+      /wrapLint: the first argument must be a handler function, or an options object/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   parseUrlEncoded,
   wrapParams,
 } from "../../src/middleware/params.js";
+import { leastTime } from "../timing.js";
 
 const enc = new TextEncoder();
 
@@ -153,6 +154,8 @@ describe("parseUrlEncoded", () => {
 });
 
 describe("wrapParams", () => {
+  // The parsed params themselves, to count them.
+  const echoParams = (request: Request & ParamsRequestKeys) => request.params as never;
   const echo = (request: Request & ParamsRequestKeys): Response => ({
     status: 200,
     headers: {},
@@ -221,6 +224,50 @@ describe("wrapParams", () => {
     expect((error as HttpError).status).toBe(413);
   });
 
+  it("allows 1,000 parameters by default, query and form together, and answers one more with 413", async () => {
+    const pairs = (n: number, name = "a") => Array.from({ length: n }, (_, i) => `${name}${i}=1`).join("&");
+    expect(Object.keys((await wrapParams(echoParams)(request(pairs(1000)))) as object)).toHaveLength(1000);
+    expect(() => wrapParams(echoParams)(request(pairs(1001)))).toThrow(
+      expect.objectContaining({ status: 413, message: "More than 1000 parameters" }),
+    );
+    // Repeated names count once per value, and empty pairs ("&&") count not at all.
+    expect(() => wrapParams(echoParams)(request(`${"a=1&&".repeat(1000)}a=2`))).toThrow(
+      expect.objectContaining({ status: 413 }),
+    );
+    const split = request(pairs(600, "q"), { body: pairs(400, "f"), type: FORM });
+    expect(Object.keys((await wrapParams(echoParams)(split)) as object)).toHaveLength(1000);
+    const over = request(pairs(600, "q"), { body: pairs(401, "f"), type: FORM });
+    await expect(wrapParams(echoParams)(over)).rejects.toMatchObject({ status: 413 });
+    expect(() => wrapParams(echoParams, { maxParams: 2 })(request("a=1&b=2&c=3"))).toThrow(
+      expect.objectContaining({ status: 413, message: "More than 2 parameters" }),
+    );
+    expect(() => wrapParams(echo, { maxParams: 0 })).toThrow(
+      /wrapParams: option "maxParams": must be a positive integer/,
+    );
+  });
+
+  it("refuses a query over maxParams before decoding any of it", () => {
+    const time = (text: string) =>
+      leastTime(() => {
+        try {
+          wrapParams(echoParams)(request(text));
+        } catch {}
+      });
+    const over = Array.from({ length: 2000 }, (_, i) => `a${i}=%E2%9C%93`).join("&");
+    const under = Array.from({ length: 1000 }, (_, i) => `a${i}=%E2%9C%93`).join("&");
+    // Parsing 1,000 pairs and then refusing the 1,001st took as long as parsing 1,000.
+    expect(time(over)).toBeLessThan(time(under) / 2);
+  });
+
+  it("parses malformed escapes in time linear in the text, as fast as well-formed ones of the same size", () => {
+    const time = (text: string) => leastTime(() => parseUrlEncoded(text));
+    const bad = "a=%ZZ&".repeat(2600);
+    const good = "a=%41&".repeat(2600);
+    // One exception per parameter made the malformed text ~60x slower than the well-formed one.
+    expect(time(bad)).toBeLessThan(time(good) * 6 + 20);
+    expect(parseUrlEncoded("a=%ZZ&b=%41&c=%E2%82")).toEqual({ a: "%ZZ", b: "A", c: "\uFFFD" });
+  });
+
   it("rejects a non-UTF-8 form charset with 415 and invalid UTF-8 with 400", async () => {
     const latin1 = request(undefined, { body: "a=1", type: `${FORM}; charset=iso-8859-1` });
     // The form path is async, so its 415 is a rejection like its 413 and 400, not a synchronous throw.
@@ -271,7 +318,7 @@ describe("wrapParams", () => {
 
   it("rejects bad options once, at construction, naming them", () => {
     expect(() => wrapParams(echo, { limit: -1 })).toThrow(
-      /wrapParams: option "limit" must be a non-negative integer/,
+      /wrapParams: option "limit": must be a non-negative integer/,
     );
     expect(() => wrapParams(echo, { limit: 1.5 })).toThrow(/option "limit"/);
     expect(() => wrapParams(echo, { limt: 5 } as never)).toThrow(/wrapParams: unknown option "limt"/);

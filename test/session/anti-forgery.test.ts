@@ -2,9 +2,10 @@ import fc from "fast-check";
 import { CookieJar } from "tough-cookie";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
+import { compose } from "../../src/core/compose.js";
 import { notFound, response } from "../../src/core/response.js";
-import type { Request, Response } from "../../src/core/types.js";
-import { type ParamsRequestKeys, wrapParams } from "../../src/middleware/params.js";
+import type { Handler, Request, Response } from "../../src/core/types.js";
+import { type Params, type ParamsRequestKeys, wrapParams } from "../../src/middleware/params.js";
 import {
   ANTI_FORGERY_FIELD,
   ANTI_FORGERY_SESSION_KEY,
@@ -98,7 +99,7 @@ function setup(make: () => SessionStore, options: AntiForgeryOptions = {}, baseU
             };
           },
         };
-  const app = wrapSession(wrapParams(wrapAntiForgery(handler as never, withLog)), { store });
+  const app = wrapSession(wrapParams(wrapAntiForgery(handler as Handler<any, any>, withLog)), { store });
   const client = createClient(app, { baseUrl });
   const sessionData = async (): Promise<SessionData | undefined> => {
     const key = client.cookie("ring-session");
@@ -117,7 +118,7 @@ for (const { name, make } of stores) {
     });
 
     it("refuses every other method without a token: 403 Invalid anti-forgery token (the default response)", async () => {
-      const app = wrapSession(wrapParams(wrapAntiForgery(handler as never)), { store: make() });
+      const app = wrapSession(wrapParams(wrapAntiForgery(handler as Handler<any, any>)), { store: make() });
       const client = createClient(app);
       await client.get("/token");
       for (const method of ["POST", "PUT", "PATCH", "DELETE", "PROPFIND", "get"]) {
@@ -480,7 +481,9 @@ describe("wrapAntiForgery options and programming errors", () => {
     expect(() => wrapAntiForgery(ok, { safeHeader: "x" } as never)).toThrow(
       'wrapAntiForgery: unknown option "safeHeader"',
     );
-    expect(() => wrapAntiForgery("handler" as never)).toThrow(/handler must be a function/);
+    expect(() => wrapAntiForgery(42 as never)).toThrow(
+      /wrapAntiForgery: the first argument must be a handler/,
+    );
   });
 
   it("throws when wrapSession is not outside it", () => {
@@ -488,17 +491,37 @@ describe("wrapAntiForgery options and programming errors", () => {
     expect(() => app(mockRequest("GET", "/") as never)).toThrow(/wrapSession must sit outside/);
   });
 
-  it("is typed: the handler sees antiForgeryToken: string and its session; the composition needs no annotation", async () => {
-    const app = wrapSession<{ count?: number }>(
+  it("is typed and composes: compose(wrapSession<S>(options), wrapParams, wrapAntiForgery(options))", async () => {
+    type Counter = { count?: number };
+    const app = compose(
+      wrapSession<Counter>({ store: memoryStore({ sweepInterval: 0 }) }),
+      wrapParams,
+      wrapAntiForgery({ trustedOrigins: ["https://app.example.com"] }),
+    )((req) => {
+      expectTypeOf(req.antiForgeryToken).toEqualTypeOf<string>();
+      expectTypeOf(req.session.count).toEqualTypeOf<number | undefined>();
+      expectTypeOf(req.formParams).toEqualTypeOf<Params>();
+      const count = req.session.count ?? 0;
+      return { ...response(req.antiForgeryToken), session: { count: count + 1 } };
+    });
+    const client = createClient(app);
+    const token = (await client.get("/")).body;
+    expect(token).toMatch(TOKEN);
+    expect((await client.post("/", { form: { [ANTI_FORGERY_FIELD]: token } })).status).toBe(200);
+    expect((await client.post("/", { headers: { origin: "https://app.example.com" } })).status).toBe(403);
+    // Nested calls type the handler as well.
+    wrapSession(
       wrapAntiForgery((req) => {
         expectTypeOf(req.antiForgeryToken).toEqualTypeOf<string>();
-        expectTypeOf(req.session).toEqualTypeOf<Partial<{ count?: number }>>();
-        return { ...response(req.antiForgeryToken), session: { count: (req.session.count ?? 0) + 1 } };
+        return response(req.antiForgeryToken);
       }),
     );
     // @ts-expect-error: without wrapAntiForgery there is no token on the request.
     wrapSession((req) => response(req.antiForgeryToken));
-    expect((await createClient(app).get("/")).body).toMatch(TOKEN);
+    expect(() => wrapAntiForgery("x" as never)).toThrow(
+      /wrapAntiForgery: the first argument must be a handler/,
+    );
+    expect(() => wrapAntiForgery({ trustedOrigins: ["nope"] })).toThrow(/option "trustedOrigins.0"/);
   });
 
   it("antiForgeryField gives the hidden input, HTML-escaped", () => {

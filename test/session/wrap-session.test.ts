@@ -886,10 +886,8 @@ describe("wrapSession types", () => {
   });
 
   it("rejects a response session of the wrong type", () => {
-    wrapSession<{ count?: number }>(
-      // @ts-expect-error count must be a number
-      () => ({ ...response("n"), session: { count: "x" } }),
-    );
+    // @ts-expect-error count must be a number (reported at the call: wrapSession is overloaded)
+    wrapSession<{ count?: number }>(() => ({ ...response("n"), session: { count: "x" } }));
   });
 
   it("keeps extra request keys of an outer middleware in the wrapped handler's input", () => {

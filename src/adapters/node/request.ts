@@ -100,7 +100,7 @@ function headersFrom(raw: readonly string[]): Readonly<Record<string, string>> |
   const headers = new HeaderMap();
   let hostLines = 0;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerCase(raw[i]!);
     const value = raw[i + 1]!;
     const previous = headers[name];
     if (previous === undefined) headers[name] = value;
@@ -110,6 +110,19 @@ function headersFrom(raw: readonly string[]): Readonly<Record<string, string>> |
   }
   if (hostLines > 1) return undefined;
   return Object.freeze(headers);
+}
+
+/**
+ * `name` in lower case: the string itself when it already is, as most header names are. A new string from
+ * `toLowerCase` must be hashed again when it becomes a key, which made a request of 150 small headers cost
+ * twice what one header of the same size does (`npm run bench -- --suite adversarial`, case many-headers).
+ */
+function lowerCase(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
 }
 
 /**

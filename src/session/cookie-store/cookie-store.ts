@@ -8,6 +8,7 @@ import { z } from "zod";
 import { decodeBase64url } from "../../core/base64url.js";
 import { parseOptions } from "../../core/parse-options.js";
 import type { Awaitable } from "../../core/types.js";
+import { isFunction } from "../../core/types.js";
 import { CookieTooLargeError } from "../errors.js";
 import { assertJsonRoundTrip } from "../json-check.js";
 import type { SessionData, SessionStore, StoreReadContext } from "../store.js";
@@ -35,7 +36,8 @@ export interface CookieStoreOptions {
   maxAge?: number;
   /**
    * How many recently written or opened seals this process remembers (with their JSON), so that reading
-   * one of them back skips the decryption; `0` turns it off. Only seals that verified get in, and expiry
+   * one of them back skips the decryption; `0` turns it off. The cache keeps two generations of half this
+   * size and drops the older one whole, so it holds between half and all of the most recent seals. Only seals that verified get in, and expiry
    * is still checked on every read. Default: 1000.
    */
   cacheSize?: number;
@@ -105,12 +107,10 @@ const optionsSchema = z.strictObject({
     .int({ error: "must be a whole number of entries" })
     .nonnegative({ error: "must be 0 (off) or more" })
     .optional(),
-  now: z
-    .custom<() => number>((v) => typeof v === "function", "must be a function returning milliseconds")
-    .optional(),
+  now: z.custom<() => number>(isFunction, "must be a function returning milliseconds").optional(),
   backend: z
     .custom<CryptoBackend>(
-      (v) => typeof v === "object" && v !== null && typeof (v as CryptoBackend).seal === "function",
+      (v) => typeof v === "object" && v !== null && isFunction((v as CryptoBackend).seal),
       "must be a crypto backend",
     )
     .optional(),

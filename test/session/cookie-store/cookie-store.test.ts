@@ -286,13 +286,18 @@ describe("cookieStore's cache of recent seals", () => {
     expect(uncached.decryptions).toBe(2);
   });
 
-  it("remembers 1000 seals by default", () => {
+  it("remembers up to 1000 seals by default, at least the newest 500", () => {
     const backend = countingBackend();
     const store = cookieStore({ secret, backend });
-    const sealed = Array.from({ length: 1001 }, (_, n) => store.writeSession(undefined, { n }) as string);
-    expect(store.readSession(sealed[1]!)).toEqual({ n: 1 });
-    expect(backend.decryptions).toBe(0);
+    const sealed = Array.from({ length: 1000 }, (_, n) => store.writeSession(undefined, { n }) as string);
     expect(store.readSession(sealed[0]!)).toEqual({ n: 0 });
+    expect(backend.decryptions).toBe(0);
+    sealed.push(store.writeSession(undefined, { n: 1000 }) as string);
+    // The 1,001st seal started a new generation: the oldest 500 are gone, the newest 501 are held.
+    expect(store.readSession(sealed[500]!)).toEqual({ n: 500 });
+    expect(store.readSession(sealed[1000]!)).toEqual({ n: 1000 });
+    expect(backend.decryptions).toBe(0);
+    expect(store.readSession(sealed[499]!)).toEqual({ n: 499 });
     expect(backend.decryptions).toBe(1);
   });
 
