@@ -328,11 +328,10 @@ class Upgrades {
         headers: { "sec-websocket-version": "13, 8" },
       });
     }
-    const offered = offeredProtocols(request);
-    if (
-      request.headers["sec-websocket-protocol"] !== undefined &&
-      (offered.length === 0 || !offered.every(isToken) || new Set(offered).size !== offered.length)
-    ) {
+    const protocols = request.headers["sec-websocket-protocol"];
+    // RFC 6455 §4.1: a list of distinct tokens; ws would refuse anything else after the handler ran.
+    const offered = protocols?.split(",").map((item) => item.trim());
+    if (offered !== undefined && (!offered.every(isToken) || new Set(offered).size !== offered.length)) {
       return new HttpError(400, "Malformed Sec-WebSocket-Protocol", { expose: false });
     }
     return undefined;
