@@ -86,7 +86,7 @@ export interface NodeListenerOptions {
  * - `https`: TLS options (`key`, `cert`, ... as for `https.createServer`); when given the server speaks HTTPS.
  * - `websocket`: WebSocket options ({@link WebSocketOptions}: `maxMessageSize`, `idleTimeout`,
  *   `allowedOrigins`, `perMessageDeflate`); upgrade requests are handled out of the box (docs/SPEC.md,
- *   section 10). `false` turns that off: upgrade requests then reach the handler as ordinary requests.
+ *   "WebSockets" in section 5). `false` turns that off: upgrade requests then reach the handler as ordinary requests.
  * - any other `http.createServer` option (`keepAliveTimeout`, `requestTimeout`, `maxHeaderSize`, ...),
  *   passed to Node unchanged.
  */

@@ -1,5 +1,5 @@
 /**
- * WebSockets, Ring SPEC 1.5 style (docs/SPEC.md, section 10): a handler answers an upgrade request with a
+ * WebSockets, Ring SPEC 1.5 style (docs/SPEC.md, "WebSockets" in section 5): a handler answers an upgrade request with a
  * websocket response holding a listener, and the adapter upgrades the connection. Only data and types live
  * here (no `node:` import); the Node adapter does the I/O in src/adapters/node/websocket.ts.
  */
