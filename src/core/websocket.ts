@@ -152,7 +152,7 @@ export function websocketResponseProblem(response: WebSocketResponse): string | 
   return listenerProblem(response.websocket, "response.websocket") ?? protocolProblem(response.protocol);
 }
 
-function listenerProblem(listener: unknown, label = "the listener"): string | undefined {
+function listenerProblem(listener: unknown, label = "listener"): string | undefined {
   if (typeof listener !== "object" || listener === null || Array.isArray(listener)) {
     return `${label} must be an object of listener functions, got ${describeValue(listener)}`;
   }
