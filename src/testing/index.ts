@@ -15,6 +15,7 @@ export {
   type CheckAdapterOptions,
   checkAdapter,
   type StartAdapter,
+  WEBSOCKET_CHECKS,
 } from "./check-adapter.js";
 export {
   type CheckSessionStoreOptions,
