@@ -34,8 +34,8 @@ export interface WebSocketSocket {
 
 /**
  * What happens on a connection (Ring's `Listener` protocol). Every function is optional and may return a
- * promise; the adapter calls them one at a time, in order, and stops reading from the client while a returned
- * promise is pending. `onClose` is called if and only if `onOpen` was, once, last. A function that throws or
+ * promise; the adapter calls them one at a time, in order, and stops reading from the client when events pile
+ * up behind a pending promise. `onClose` is called if and only if `onOpen` was, once, last. A function that throws or
  * rejects makes the adapter call `onError`, report the error to its own `onError` hook, and close with 1011.
  */
 export interface WebSocketListener {

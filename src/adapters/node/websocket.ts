@@ -442,12 +442,14 @@ function writeHttp(
 }
 
 const noop = (): void => {};
+// Events that may wait behind a pending listener call before the socket stops reading.
+const QUEUE_HIGH_WATER = 16;
 type ListenerKey = keyof WebSocketListener;
 
 /**
  * One open connection: the listener's functions are called one at a time, in order; while one's promise is
- * pending, later events wait in `#queue` and the socket stops reading (ws's `pause`), so a slow listener
- * holds the client back instead of buffering its messages.
+ * pending, later events wait in `#queue`, and once a few wait the socket stops reading (ws's `pause`), so a
+ * slow listener holds the client back instead of buffering its messages.
  */
 class Connection implements WebSocketSocket {
   readonly #ws: WebSocket;
@@ -457,6 +459,8 @@ class Connection implements WebSocketSocket {
   readonly #open: Set<Connection>;
   readonly #queue: (() => unknown)[] = [];
   #busy = false;
+  #paused = false;
+  #pendingKey: ListenerKey = "onOpen";
   #failed = false;
   #seen = true;
   #pinged = false;
@@ -560,25 +564,30 @@ class Connection implements WebSocketSocket {
   #deliver(key: ListenerKey, a?: unknown, b?: unknown): void {
     const fn = this.#listener[key] as ((...args: unknown[]) => unknown) | undefined;
     if (fn === undefined) return;
-    if (this.#busy) {
-      this.#queue.push(() => this.#call(key, fn, a, b));
+    if (!this.#busy) {
+      this.#run(this.#call(key, fn, a, b));
       return;
     }
-    this.#run(this.#call(key, fn, a, b));
+    this.#queue.push(() => this.#call(key, fn, a, b));
+    // Backpressure: past a few waiting events, stop reading, so the client's sends wait in its own buffers
+    // (and then the kernel's) instead of in this queue. Not at the first one: pausing and resuming the
+    // socket for every message that a listener answers with `return socket.send(...)` costs two syscalls.
+    if (!this.#paused && this.#queue.length >= QUEUE_HIGH_WATER) {
+      this.#paused = true;
+      this.#ws.pause();
+    }
   }
 
+  /** Calls one listener function; a promise it returns is handed back to wait for, a throw goes to `#fail`. */
   #call(key: ListenerKey, fn: (...args: unknown[]) => unknown, a: unknown, b: unknown): unknown {
     // A message queued before a failure is dropped; onError and onClose still run.
     if (this.#failed && (key === "onMessage" || key === "onPing" || key === "onPong")) return undefined;
     try {
       const result = fn.call(this.#listener, this, a, b);
-      if (isThenable(result)) {
-        return result.then(undefined, (error: unknown) => this.#fail(key, error));
-      }
-      return undefined;
+      if (isThenable(result)) this.#pendingKey = key;
+      return result;
     } catch (error) {
-      this.#fail(key, error);
-      return undefined;
+      return this.#fail(key, error);
     }
   }
 
@@ -586,22 +595,23 @@ class Connection implements WebSocketSocket {
   #run(result: unknown): void {
     for (;;) {
       if (isThenable(result)) {
-        if (!this.#busy) {
-          this.#busy = true;
-          this.#ws.pause();
-        }
-        result.then(() => this.#run(this.#queue.shift()?.()));
+        this.#busy = true;
+        const key = this.#pendingKey;
+        result.then(this.#next, (error: unknown) => this.#run(this.#fail(key, error)));
         return;
       }
       const next = this.#queue.shift();
       if (next === undefined) break;
       result = next();
     }
-    if (this.#busy) {
-      this.#busy = false;
+    this.#busy = false;
+    if (this.#paused) {
+      this.#paused = false;
       this.#ws.resume();
     }
   }
+
+  readonly #next = (): void => this.#run(undefined);
 
   /** A listener function threw or rejected: its onError, the adapter's onError, close with 1011. */
   #fail(key: ListenerKey, error: unknown): unknown {

@@ -322,6 +322,35 @@ describe("through serve()", () => {
     client.ws.close();
   });
 
+  it("stops reading from a client that sends faster than a pending listener takes", async () => {
+    let release: (() => void) | undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let received = 0;
+    const { url } = await start(
+      {
+        onMessage: async () => {
+          received++;
+          await released;
+        },
+      },
+      { websocket: { maxMessageSize: 65536 } },
+    );
+    const client = await TestClient.open(wsUrl(url));
+    const chunk = Buffer.alloc(60 * 1024);
+    // 24 MiB offered: more than the kernel's socket buffers hold, so what the server does not read stays in
+    // the client's own buffer.
+    for (let i = 0; i < 400; i++) client.ws.send(chunk);
+    await sleep(500);
+    expect(received).toBe(1);
+    expect(client.ws.bufferedAmount).toBeGreaterThan(8 * 1024 * 1024);
+    release?.();
+    await expectSoon(() => received === 400, 10000);
+    await expectSoon(() => client.ws.bufferedAmount === 0);
+    client.ws.close();
+  });
+
   it("rejects send() after the close, and an unawaited send does not crash", async () => {
     let socket: WebSocketSocket | undefined;
     let closed = false;
