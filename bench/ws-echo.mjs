@@ -1,9 +1,9 @@
 // `node bench/ws-echo.mjs`: the WebSocket echo benchmark of issue 16. ringlet/node's WebSocket (serve +
 // websocketResponse) against `ws` used directly on a node:http server, 64-byte text messages over 32
-// connections, one in flight each. Each server runs pinned to one core, the load (bench/ws-echo-client.mjs)
-// on the other. Every round measures ringlet, raw ws and a second raw ws (the control, which shows the
-// noise) in a rotating order; the report is the median of the per-round ratios, by messages/s and by the
-// server's CPU time per message (which depends far less on what else runs on the machine).
+// connections, one in flight each. The three servers (ringlet, raw ws, and a second raw ws as the control,
+// which shows the noise) run on one core, the load (bench/ws-echo-client.mjs) on the other, driving one
+// server at a time in short alternating turns: head to head under the same machine load. Reported: the
+// median of the per-cycle ratios of messages/s, and the servers' CPU time per message.
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -14,8 +14,9 @@ import { startServer } from "./server-process.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
   options: {
-    rounds: { type: "string", default: "6" },
-    duration: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+    turns: { type: "string", default: "20" },
+    window: { type: "string", default: "0.5" },
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "32" },
     size: { type: "string", default: "64" },
@@ -33,20 +34,21 @@ if (built !== undefined) throw new Error(built);
 const TARGETS = [
   { id: "ringlet", file: "ws-ringlet.mjs" },
   { id: "raw ws", file: "ws-raw.mjs" },
-  { id: "raw ws (control)", file: "ws-raw.mjs" },
+  { id: "control", file: "ws-raw.mjs" },
 ];
 
-function runClient(url) {
+function runClient(urls) {
   const command = [
     "taskset",
     "-c",
     values["client-cpu"],
     process.execPath,
     fileURLToPath(new URL("./ws-echo-client.mjs", import.meta.url)),
-    `--url=${url}`,
+    ...urls.map((url) => `--url=${url}`),
     `--connections=${values.connections}`,
     `--size=${values.size}`,
-    `--duration=${values.duration}`,
+    `--window=${values.window}`,
+    `--turns=${values.turns}`,
     `--warmup=${values.warmup}`,
   ];
   const [program, ...args] = nice === 0 ? command : ["nice", "-n", String(nice), ...command];
@@ -62,62 +64,74 @@ function runClient(url) {
   });
 }
 
-async function measure(target) {
-  const server = await startServer(target.file, { cpu: Number(values["server-cpu"]), nice });
-  try {
-    const url = `${server.url.replace("http", "ws")}/echo`;
-    const before = server.schedstat();
-    const warmupMs = Number(values.warmup) * 1000;
-    // CPU time is read over the measured window only: sampled when the client's warm-up ends.
-    let atStart;
-    const sample = setTimeout(() => {
-      atStart = server.schedstat();
-    }, warmupMs + 150);
-    const result = await runClient(url);
-    clearTimeout(sample);
-    const after = server.schedstat();
-    if (result.wrong !== 0) throw new Error(`${target.id}: ${result.wrong} wrong echoes`);
-    const from = atStart ?? before;
-    const cpuNs = after !== undefined && from !== undefined ? after.runNs - from.runNs : Number.NaN;
-    return {
-      rate: result.echoes / result.seconds,
-      cpuUsPerMessage: cpuNs / 1000 / result.echoes,
-      busy: cpuNs / 1e9 / result.seconds,
-    };
-  } finally {
-    await server.stop();
-  }
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** One round: the three servers on one core, driven in alternating turns; per-cycle ratios and CPU/message. */
+async function round(n) {
+  // A different order each round, so no server always follows the same one.
+  const order = TARGETS.map((_, i) => TARGETS[(i + n) % TARGETS.length]);
+  const servers = [];
+  try {
+    for (const target of order) {
+      servers.push(await startServer(target.file, { cpu: Number(values["server-cpu"]), nice }));
+    }
+    const urls = servers.map((server) => `${server.url.replace("http", "ws")}/echo`);
+    const before = servers.map((server) => server.schedstat());
+    const { turns, wrong } = await runClient(urls);
+    const after = servers.map((server) => server.schedstat());
+    if (wrong !== 0) throw new Error(`${wrong} wrong echoes`);
+    const byId = {};
+    order.forEach((target, i) => {
+      const rates = turns.filter((t) => t.url === urls[i]).map((t) => t.rate);
+      const messages = rates.reduce((sum, rate) => sum + rate * Number(values.window), 0);
+      byId[target.id] = {
+        rates,
+        // Over the whole round, warm-up turns included, so a slight overestimate for every server alike.
+        cpuUs:
+          (after[i].runNs - before[i].runNs) /
+          1000 /
+          (messages * (1 + Number(values.warmup) / Number(values.turns))),
+      };
+    });
+    const cycles = byId.ringlet.rates.length;
+    const ratios = [];
+    const controls = [];
+    for (let c = 0; c < cycles; c++) {
+      ratios.push(byId.ringlet.rates[c] / byId["raw ws"].rates[c]);
+      controls.push(byId.control.rates[c] / byId["raw ws"].rates[c]);
+    }
+    return {
+      ratio: median(ratios),
+      control: median(controls),
+      ringlet: median(byId.ringlet.rates),
+      raw: median(byId["raw ws"].rates),
+      cpuRatio: byId["raw ws"].cpuUs / byId.ringlet.cpuUs,
+      cpuControl: byId["raw ws"].cpuUs / byId.control.cpuUs,
+      ringletCpu: byId.ringlet.cpuUs,
+      rawCpu: byId["raw ws"].cpuUs,
+    };
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
 console.log(
-  `ws echo: ${values.size}-byte text, ${values.connections} connections, ${rounds} rounds of ${values.warmup}+${values.duration} s, load average ${loadavg()
+  `ws echo: ${values.size}-byte text, ${values.connections} connections, ${rounds} rounds of ${values.turns} turns of ${values.window} s per server, load average ${loadavg()
     .map((x) => x.toFixed(2))
     .join(" ")}`,
 );
-const rows = [];
-for (let round = 0; round < rounds; round++) {
-  const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
-  const results = {};
-  for (const target of order) results[target.id] = await measure(target);
-  rows.push(results);
-  const r = results.ringlet;
-  const raw = results["raw ws"];
-  const control = results["raw ws (control)"];
+const results = [];
+for (let n = 0; n < rounds; n++) {
+  const r = await round(n);
+  results.push(r);
   console.log(
-    `round ${round + 1} (${order.map((t) => t.id).join(", ")}): ringlet ${r.rate.toFixed(0)}/s ${r.cpuUsPerMessage.toFixed(2)} µs (busy ${(r.busy * 100).toFixed(0)}%), raw ${raw.rate.toFixed(0)}/s ${raw.cpuUsPerMessage.toFixed(2)} µs (busy ${(raw.busy * 100).toFixed(0)}%), control ${control.rate.toFixed(0)}/s; ratio ${(r.rate / raw.rate).toFixed(3)}x, control ${(control.rate / raw.rate).toFixed(3)}x`,
+    `round ${n + 1}: ringlet ${r.ringlet.toFixed(0)}/s, raw ws ${r.raw.toFixed(0)}/s: ${r.ratio.toFixed(3)}x (control ${r.control.toFixed(3)}x); server CPU ${r.ringletCpu.toFixed(2)} vs ${r.rawCpu.toFixed(2)} µs/message: ${r.cpuRatio.toFixed(3)}x (control ${r.cpuControl.toFixed(3)}x)`,
   );
 }
-const ratio = median(rows.map((x) => x.ringlet.rate / x["raw ws"].rate));
-const control = median(rows.map((x) => x["raw ws (control)"].rate / x["raw ws"].rate));
-const cpuRatio = median(rows.map((x) => x["raw ws"].cpuUsPerMessage / x.ringlet.cpuUsPerMessage));
-const cpuControl = median(
-  rows.map((x) => x["raw ws"].cpuUsPerMessage / x["raw ws (control)"].cpuUsPerMessage),
-);
+const ratio = median(results.map((r) => r.ratio));
 console.log(
-  `median ringlet / raw ws: ${ratio.toFixed(3)}x messages/s (control ${control.toFixed(3)}x), ${cpuRatio.toFixed(3)}x by server CPU per message (control ${cpuControl.toFixed(3)}x); goal >= 0.9x: ${ratio >= 0.9 ? "met" : "NOT met"}`,
+  `median ringlet / raw ws: ${ratio.toFixed(3)}x messages/s (control ${median(results.map((r) => r.control)).toFixed(3)}x), ${median(results.map((r) => r.cpuRatio)).toFixed(3)}x by server CPU per message (control ${median(results.map((r) => r.cpuControl)).toFixed(3)}x); goal >= 0.9x: ${ratio >= 0.9 ? "met" : "NOT met"}`,
 );

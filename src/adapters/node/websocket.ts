@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { z } from "zod/mini";
 import { cancelBody } from "../../core/cancel-body.js";
+import { describeValue } from "../../core/describe-value.js";
 import { HttpError } from "../../core/http-error.js";
 import { parseOptions } from "../../core/parse-options.js";
 import { isToken } from "../../core/token.js";
@@ -244,7 +245,9 @@ class Upgrades {
     if (websocket) {
       const refusal = this.#refusal(request);
       if (refusal !== undefined) {
-        reportError(this.#onError, refusal, request, ERROR_INFO["client-error"]);
+        // A 500 here is an allowedOrigins function that threw: the server's failure, not the client's.
+        const kind = refusal.status === 500 ? ERROR_INFO.handler : ERROR_INFO["client-error"];
+        reportError(this.#onError, refusal, request, kind);
         writeHttp(req, socket, request, errorResponse(refusal), this.#onError, done);
         return;
       }
@@ -513,12 +516,24 @@ class Connection implements WebSocketSocket {
   // --- the socket the listener sees ---
 
   send(message: WebSocketMessage): Promise<void> {
+    // A programmer's error, thrown at once (ws would throw inside the promise, unhandled if not awaited).
+    if (typeof message !== "string" && !(message instanceof Uint8Array)) {
+      throw new TypeError(
+        `socket.send(message) takes a string or a Uint8Array, got ${describeValue(message)}`,
+      );
+    }
     const sent = new Promise<void>((resolve, reject) => {
-      this.#ws.send(message, (error) => (error ? reject(error) : resolve()));
+      this.#ws.send(message, (error) => {
+        if (error === undefined || error === null) {
+          resolve();
+          return;
+        }
+        // Marked handled first, so a send nobody awaits on a closed connection is not an unhandled
+        // rejection; whoever awaits `sent` still sees the error.
+        sent.catch(noop);
+        reject(error);
+      });
     });
-    // Marked handled, so a send nobody awaits on a closed connection is not an unhandled rejection;
-    // whoever awaits `sent` still sees the error.
-    sent.catch(noop);
     return sent;
   }
 
@@ -596,8 +611,7 @@ class Connection implements WebSocketSocket {
     for (;;) {
       if (isThenable(result)) {
         this.#busy = true;
-        const key = this.#pendingKey;
-        result.then(this.#next, (error: unknown) => this.#run(this.#fail(key, error)));
+        result.then(this.#next, this.#rejected);
         return;
       }
       const next = this.#queue.shift();
@@ -611,7 +625,9 @@ class Connection implements WebSocketSocket {
     }
   }
 
+  // Bound once: a listener that returns `socket.send(...)` makes one pending call per message.
   readonly #next = (): void => this.#run(undefined);
+  readonly #rejected = (error: unknown): void => this.#run(this.#fail(this.#pendingKey, error));
 
   /** A listener function threw or rejected: its onError, the adapter's onError, close with 1011. */
   #fail(key: ListenerKey, error: unknown): unknown {

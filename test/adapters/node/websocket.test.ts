@@ -369,6 +369,10 @@ describe("through serve()", () => {
     await expectSoon(() => closed);
     expect(socket!.isOpen()).toBe(false);
     await expect(socket!.send("late")).rejects.toThrow(/not open/);
+    // A message of the wrong type is the programmer's error: thrown at once, never a lost rejection.
+    expect(() => socket!.send(42 as never)).toThrow(
+      /^socket.send\(message\) takes a string or a Uint8Array, got number 42$/,
+    );
     void socket!.send("ignored");
     socket!.ping();
     socket!.pong();
@@ -538,6 +542,21 @@ describe("through serve()", () => {
     expect(
       (await refusal(TestClient.open(wsUrl(url2), undefined, { origin: "https://x.example" }))).status,
     ).toBe(403);
+  });
+
+  it("answers 500 when an allowedOrigins function throws, reported as the server's failure", async () => {
+    const { url, reports } = await start(echo, {
+      websocket: {
+        allowedOrigins: () => {
+          throw new Error("origin list unavailable");
+        },
+      },
+    });
+    const refused = await refusal(TestClient.open(wsUrl(url), undefined, { origin: "https://a.example" }));
+    expect(refused.status).toBe(500);
+    expect(reports.map((r) => [String((r.error as Error).cause), r.kind])).toEqual([
+      ["Error: origin list unavailable", "handler"],
+    ]);
   });
 
   it("drops a peer that stops answering pings after idleTimeout, and keeps one that answers", async () => {
