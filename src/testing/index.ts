@@ -16,6 +16,7 @@ export {
   type CheckAdapterOptions,
   checkAdapter,
   type StartAdapter,
+  WEBSOCKET_CHECKS,
 } from "./check-adapter.js";
 export {
   type CheckSessionStoreOptions,
