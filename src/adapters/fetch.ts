@@ -3,7 +3,7 @@
  * ringlet response into a fetch `Response`, so one handler runs on Deno, Bun, Cloudflare Workers and Hono.
  * It imports no `node:` module; the mapping rules are docs/SPEC.md's, written out in docs/adapters.md.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { cancelBody } from "../core/cancel-body.js";
 import { HttpError, isHttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
@@ -52,15 +52,18 @@ export interface FetchHandlerOptions {
 }
 
 const optionsSchema = z.strictObject({
-  onError: z.custom<OnError>(isFunction, "expected a function").optional(),
-  getRemoteAddr: z.custom<GetRemoteAddr>(isFunction, "expected a function").optional(),
-  mountPath: z
-    .string()
-    .regex(
-      /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)+$/,
-      'must be a path such as "/api": segments after "/", no trailing "/"',
-    )
-    .optional(),
+  onError: z.optional(z.custom<OnError>(isFunction, "expected a function")),
+  getRemoteAddr: z.optional(z.custom<GetRemoteAddr>(isFunction, "expected a function")),
+  mountPath: z.optional(
+    z
+      .string({ error: 'must be a path such as "/api": segments after "/", no trailing "/"' })
+      .check(
+        z.regex(
+          /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)+$/,
+          'must be a path such as "/api": segments after "/", no trailing "/"',
+        ),
+      ),
+  ),
 });
 
 /**

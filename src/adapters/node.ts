@@ -16,7 +16,7 @@ import {
   type Server as HttpsServer,
 } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { cancelBody } from "../core/cancel-body.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
@@ -117,38 +117,49 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 const isObject = (value: unknown): boolean => typeof value === "object" && value !== null;
 
 const listenerShape = {
-  onError: z.custom<OnError>(isFunction, "must be a function (error, request, info) => void").optional(),
-  trustProxy: z.boolean({ error: "must be a boolean" }).optional(),
-  drainMaxBytes: z
-    .number({ error: "must be a non-negative integer (bytes)" })
-    .int({ error: "must be a non-negative integer (bytes)" })
-    .min(0, { error: "must be a non-negative integer (bytes)" })
-    .max(Number.MAX_SAFE_INTEGER, { error: "must be a non-negative integer (bytes)" })
-    .optional(),
+  onError: z.optional(z.custom<OnError>(isFunction, "must be a function (error, request, info) => void")),
+  trustProxy: z.optional(z.boolean({ error: "must be a boolean" })),
+  drainMaxBytes: z.optional(
+    z
+      .number({ error: "must be a non-negative integer (bytes)" })
+      .check(
+        z.refine(Number.isInteger, { error: "must be a non-negative integer (bytes)", abort: true }),
+        z.minimum(0, { error: "must be a non-negative integer (bytes)" }),
+        z.maximum(Number.MAX_SAFE_INTEGER, { error: "must be a non-negative integer (bytes)" }),
+      ),
+  ),
   // setTimeout's ceiling: a larger delay would fire at once.
-  drainTimeout: z
-    .number({ error: "must be an integer from 1 to 2147483647 (milliseconds)" })
-    .int({ error: "must be an integer from 1 to 2147483647 (milliseconds)" })
-    .min(1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" })
-    .max(2 ** 31 - 1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" })
-    .optional(),
+  drainTimeout: z.optional(
+    z.number({ error: "must be an integer from 1 to 2147483647 (milliseconds)" }).check(
+      z.refine(Number.isInteger, {
+        error: "must be an integer from 1 to 2147483647 (milliseconds)",
+        abort: true,
+      }),
+      z.minimum(1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" }),
+      z.maximum(2 ** 31 - 1, { error: "must be an integer from 1 to 2147483647 (milliseconds)" }),
+    ),
+  ),
 };
 const listenerSchema = z.strictObject(listenerShape);
 const serveSchema = z.looseObject({
   ...listenerShape,
-  port: z
-    .number({ error: "must be an integer from 0 to 65535" })
-    .int({ error: "must be an integer from 0 to 65535" })
-    .min(0, { error: "must be an integer from 0 to 65535" })
-    .max(65535, { error: "must be an integer from 0 to 65535" })
-    .optional(),
-  hostname: z
-    .string({ error: "must be a non-empty string" })
-    .min(1, { error: "must be a non-empty string" })
-    .optional(),
-  https: z
-    .custom<HttpsOptions>(isObject, "must be an object of https.createServer options (key, cert, ...)")
-    .optional(),
+  port: z.optional(
+    z
+      .number({ error: "must be an integer from 0 to 65535" })
+      .check(
+        z.refine(Number.isInteger, { error: "must be an integer from 0 to 65535", abort: true }),
+        z.minimum(0, { error: "must be an integer from 0 to 65535" }),
+        z.maximum(65535, { error: "must be an integer from 0 to 65535" }),
+      ),
+  ),
+  hostname: z.optional(
+    z
+      .string({ error: "must be a non-empty string" })
+      .check(z.minLength(1, { error: "must be a non-empty string" })),
+  ),
+  https: z.optional(
+    z.custom<HttpsOptions>(isObject, "must be an object of https.createServer options (key, cert, ...)"),
+  ),
   websocket: serveWebSocketSchema,
 });
 

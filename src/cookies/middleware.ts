@@ -2,7 +2,7 @@
  * Ring's `wrap-cookies`: `request.cookies` from the `Cookie` header on the way in, `response.cookies` turned
  * into `set-cookie` lines on the way out. The halves are exported for other composition styles.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { checkOptionsArgument } from "../core/compose.js";
 import { parseOptions } from "../core/parse-options.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";

@@ -32,7 +32,23 @@ export function parseOptions<T extends core.$ZodType>(owner: string, schema: T, 
     issue.code === "custom" && typeof issue.params?.got === "string"
       ? issue.params.got
       : describeKind(valueAt(options, issue.path));
-  throw new TypeError(`${owner}: option ${JSON.stringify(at)}: ${issue.message} (got ${got})`);
+  throw new TypeError(`${owner}: option ${JSON.stringify(at)}: ${messageOf(issue)} (got ${got})`);
+}
+
+/**
+ * The issue's message, but zod's own text for a value of the wrong type becomes `must be a <type>`: zod/mini carries no
+ * locale, so there a check without a message of its own says only "Invalid input" (or, once classic zod is
+ * loaded anywhere in the process, its English text), and the message should not depend on that. A message
+ * the schema gives itself is kept.
+ */
+function messageOf(issue: core.$ZodIssue): string {
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input"))
+    return `must be ${withArticle(issue.expected)}`;
+  return issue.message;
+}
+
+function withArticle(type: string): string {
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {

@@ -2,7 +2,7 @@
  * `wrapHead`, Ring's `wrap-head`: a HEAD request reaches the handler as a GET, and the body of its response
  * is dropped on the way out (a streamed body is cancelled, so the file or query behind it is released).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { cancelBody } from "../core/cancel-body.js";
 import { checkOptionsArgument } from "../core/compose.js";
 import {
@@ -96,7 +96,7 @@ export function wrapHead(
 }
 
 const HeadOptionsSchema = z.strictObject({
-  onError: z.custom<HeadOptions["onError"]>(isFunction, "expected a function").optional(),
+  onError: z.optional(z.custom<HeadOptions["onError"]>(isFunction, "expected a function")),
 });
 
 function parseHeadOptions(options: unknown): HeadOptions {

@@ -3,7 +3,7 @@
  * into `queryParams`, `formParams` and their merge, `params`. Parsing follows the WHATWG URL standard's
  * urlencoded parser, so it agrees with `URLSearchParams` and what browsers send, and it never throws.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { checkCharset, DEFAULT_BODY_LIMIT, decodeUtf8, mediaType, readBytes } from "../core/body.js";
 import { checkOptionsArgument } from "../core/compose.js";
 import { HttpError } from "../core/http-error.js";
@@ -233,8 +233,14 @@ function replay(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 }
 
 const ParamsOptionsSchema = z.strictObject({
-  limit: z.optional(z.int().check(z.minimum(0, "must be a non-negative integer (bytes)"))),
-  maxParams: z.optional(z.int().check(z.minimum(1, "must be a positive integer"))),
+  limit: z.optional(
+    z
+      .int({ error: "must be a non-negative integer (bytes)" })
+      .check(z.minimum(0, "must be a non-negative integer (bytes)")),
+  ),
+  maxParams: z.optional(
+    z.int({ error: "must be a positive integer" }).check(z.minimum(1, "must be a positive integer")),
+  ),
 });
 
 // Options objects already checked, so `paramsRequest(request, sameOptions)` validates once, like `wrapParams`.

@@ -7,7 +7,7 @@
 // `node:crypto` is allowed here: this store needs a network client anyway, and Deno, Bun and Workers (with
 // `nodejs_compat`) all provide `createHash`. It hashes synchronously, unlike WebCrypto's `digest`.
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseOptions } from "../core/parse-options.js";
 import { assertJsonRoundTrip } from "../session/json-check.js";
 import { isSessionKeyShape, newSessionKey } from "../session/keys.js";
@@ -61,17 +61,23 @@ const MAX_INT32 = 2 ** 31 - 1;
 // One message per option, whatever check failed, so it says what is expected.
 const integer = (what: string) => {
   const error = `expected an integer number of ${what} from 1 to ${MAX_INT32}`;
-  return z.number({ error }).int({ error }).min(1, { error }).max(MAX_INT32, { error });
+  return z
+    .number({ error })
+    .check(
+      z.refine(Number.isInteger, { error, abort: true }),
+      z.minimum(1, { error }),
+      z.maximum(MAX_INT32, { error }),
+    );
 };
 
 const optionsSchema = z.strictObject({
   client: z.custom<RedisClientLike>((value) => redisClientKind(value) !== undefined, {
     error: "expected a node-redis client, an ioredis client or a RedisCommands object",
   }),
-  prefix: z.string({ error: "expected a string" }).default("ringlet:sess:"),
-  maxAge: integer("seconds").default(86_400),
-  touch: z.boolean({ error: "expected a boolean" }).default(false),
-  timeoutMs: integer("milliseconds").default(1000),
+  prefix: z._default(z.string({ error: "expected a string" }), "ringlet:sess:"),
+  maxAge: z._default(integer("seconds"), 86_400),
+  touch: z._default(z.boolean({ error: "expected a boolean" }), false),
+  timeoutMs: z._default(integer("milliseconds"), 1000),
 });
 
 const utf8 = new TextDecoder();

@@ -3,7 +3,7 @@
  * a token made from a secret kept in the session. Beyond Ring, tokens are masked afresh per request (BREACH)
  * and the `Origin` / `Sec-Fetch-Site` headers are checked first. It sits inside `wrapSession` (and `wrapParams`).
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { BASE64URL_ALPHABET, encodeBase64url } from "../core/base64url.js";
 import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
@@ -81,10 +81,11 @@ const optionsSchema = z.strictObject({
     z.readonly(
       z.array(
         z
-          .string()
+          .string({ error: 'must be an origin as a browser sends it, such as "https://example.com"' })
           .check(
             z.refine(isOrigin, 'must be an origin as a browser sends it, such as "https://example.com"'),
           ),
+        { error: "must be an array of origins" },
       ),
     ),
   ),

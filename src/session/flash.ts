@@ -2,7 +2,7 @@
  * Ring's `wrap-flash`: a message kept in the session for exactly one later request (the classic "Saved!"
  * after a redirect). The flash lives in the session under `_flash`; it must run inside `wrapSession`.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { checkOptionsArgument } from "../core/compose.js";
 import { parseOptions } from "../core/parse-options.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";

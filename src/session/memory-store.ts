@@ -3,7 +3,7 @@
  * and a maximum number of sessions, least recently used first out. For one process; use a shared store
  * (Redis, the cookie store) when several processes serve the same users.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseOptions } from "../core/parse-options.js";
 import { isFunction } from "../core/types.js";
 import { isSessionKeyShape, newSessionKey } from "./keys.js";
@@ -34,10 +34,14 @@ export interface MemoryStore<Data extends SessionData = SessionData> extends Ses
 }
 
 const optionsSchema = z.strictObject({
-  maxAge: z.number().int().positive().optional(),
-  maxEntries: z.number().int().positive().optional(),
-  sweepInterval: z.number().nonnegative().finite().optional(),
-  now: z.custom<() => number>(isFunction, "must be a function").optional(),
+  maxAge: z.optional(
+    z.int({ error: "must be a positive integer (seconds)" }).check(z.positive("must be >0 (seconds)")),
+  ),
+  maxEntries: z.optional(z.int({ error: "must be a positive integer" }).check(z.positive("must be >0"))),
+  sweepInterval: z.optional(
+    z.number({ error: "must be a number of seconds" }).check(z.nonnegative("must be 0 or more (seconds)")),
+  ),
+  now: z.optional(z.custom<() => number>(isFunction, "must be a function")),
 });
 
 interface Entry {

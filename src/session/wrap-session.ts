@@ -3,7 +3,7 @@
  * answers with `session` to write it, `null` to delete it. The contract (docs/sessions.md) is Ring's, with
  * unknown keys never adopted, deletion clearing the cookie, async stores and typed, validated session data.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
@@ -105,8 +105,8 @@ const MAX_LINE_BYTES = 4096;
 const EMPTY: SessionData = Object.freeze({});
 
 const optionsSchema = z.strictObject({
-  store: z
-    .custom<SessionStore>(
+  store: z.optional(
+    z.custom<SessionStore>(
       (value) =>
         typeof value === "object" &&
         value !== null &&
@@ -114,37 +114,45 @@ const optionsSchema = z.strictObject({
         isFunction((value as SessionStore).writeSession) &&
         isFunction((value as SessionStore).deleteSession),
       "must be a SessionStore (readSession, writeSession and deleteSession functions)",
-    )
-    .optional(),
-  cookieName: z.string().refine(isToken, "must be an RFC 6265 cookie name (an RFC 9110 token)").optional(),
-  root: z.string().startsWith("/", 'must start with "/"').optional(),
-  cookieAttrs: z
-    .strictObject({
-      path: z.string().optional(),
-      domain: z.string().optional(),
-      maxAge: z.number().int().optional(),
-      expires: z.date().optional(),
-      secure: z.boolean().optional(),
-      httpOnly: z.boolean().optional(),
-      sameSite: z
-        .string()
-        .refine((v) => /^(strict|lax|none)$/i.test(v), 'must be "strict", "lax" or "none"')
-        .optional(),
-      partitioned: z.boolean().optional(),
-      priority: z
-        .string()
-        .refine((v) => /^(low|medium|high)$/i.test(v), 'must be "low", "medium" or "high"')
-        .optional(),
-    })
-    .optional(),
-  schema: z
-    .custom<SessionSchema>(
+    ),
+  ),
+  cookieName: z.optional(
+    z
+      .string({ error: "must be an RFC 6265 cookie name (an RFC 9110 token)" })
+      .check(z.refine(isToken, "must be an RFC 6265 cookie name (an RFC 9110 token)")),
+  ),
+  root: z.optional(
+    z.string({ error: 'must be a path starting with "/"' }).check(z.startsWith("/", 'must start with "/"')),
+  ),
+  cookieAttrs: z.optional(
+    z.strictObject({
+      path: z.optional(z.string({ error: "must be a string" })),
+      domain: z.optional(z.string({ error: "must be a string" })),
+      maxAge: z.optional(z.int({ error: "must be an integer (seconds)" })),
+      expires: z.optional(z.date({ error: "must be a Date" })),
+      secure: z.optional(z.boolean({ error: "must be a boolean" })),
+      httpOnly: z.optional(z.boolean({ error: "must be a boolean" })),
+      sameSite: z.optional(
+        z
+          .string({ error: 'must be "strict", "lax" or "none"' })
+          .check(z.refine((v) => /^(strict|lax|none)$/i.test(v), 'must be "strict", "lax" or "none"')),
+      ),
+      partitioned: z.optional(z.boolean({ error: "must be a boolean" })),
+      priority: z.optional(
+        z
+          .string({ error: 'must be "low", "medium" or "high"' })
+          .check(z.refine((v) => /^(low|medium|high)$/i.test(v), 'must be "low", "medium" or "high"')),
+      ),
+    }),
+  ),
+  schema: z.optional(
+    z.custom<SessionSchema>(
       (value) =>
         typeof value === "object" && value !== null && isFunction((value as SessionSchema).safeParse),
       "must be a zod schema (an object with safeParse)",
-    )
-    .optional(),
-  onError: z.custom<SessionErrorHook>(isFunction, "must be a function").optional(),
+    ),
+  ),
+  onError: z.optional(z.custom<SessionErrorHook>(isFunction, "must be a function")),
 });
 
 const DEFAULT_ATTRS: CookieAttributes = { path: "/", httpOnly: true, sameSite: "lax" };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import * as zm from "zod/mini";
 import { parseOptions } from "../../src/core/parse-options.js";
 
 const schema = z.strictObject({
@@ -14,7 +15,7 @@ describe("parseOptions", () => {
 
   it("names the option, the problem and the value when it is a number, boolean, null or undefined", () => {
     expect(() => parseOptions("thing", schema, { name: 5 })).toThrow(
-      'thing: option "name": Invalid input: expected string, received number (got 5)',
+      'thing: option "name": must be a string (got 5)',
     );
     expect(() => parseOptions("thing", schema, { nested: { n: 1.5 } })).toThrow(
       /option "nested\.n".*\(got 1\.5\)$/,
@@ -71,6 +72,18 @@ describe("parseOptions", () => {
   it("rejects options that are not an object", () => {
     expect(() => parseOptions("thing", schema, "x")).toThrow(
       "thing: options must be an object, got a string",
+    );
+  });
+});
+
+describe("parseOptions with zod/mini, which carries no messages of its own", () => {
+  it("says which type was expected where a check has no message", () => {
+    const schema = zm.strictObject({ attrs: zm.optional(zm.strictObject({ n: zm.optional(zm.number()) })) });
+    expect(() => parseOptions("thing", schema, { attrs: 5 })).toThrow(
+      'thing: option "attrs": must be an object (got 5)',
+    );
+    expect(() => parseOptions("thing", schema, { attrs: { n: "x" } })).toThrow(
+      'thing: option "attrs.n": must be a number (got a string)',
     );
   });
 });

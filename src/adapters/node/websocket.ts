@@ -9,7 +9,7 @@ import { ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { cancelBody } from "../../core/cancel-body.js";
 import { describeValue } from "../../core/describe-value.js";
 import { HttpError } from "../../core/http-error.js";

@@ -4,7 +4,7 @@
  * the sealed value itself.
  * docs/stores.md documents the options and docs/security.md what the seal does and does not protect.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { decodeBase64url } from "../../core/base64url.js";
 import { parseOptions } from "../../core/parse-options.js";
 import type { Awaitable } from "../../core/types.js";
@@ -70,58 +70,91 @@ const MAX_VALUE_CHARS = 4096 - 2;
 /** The largest payload (JSON bytes) whose seal fits in `MAX_VALUE_CHARS` base64url characters. */
 const MAX_PAYLOAD_BYTES = Math.floor((MAX_VALUE_CHARS * 3) / 4) - SEAL_OVERHEAD_BYTES;
 
-const secretSchema = z
-  .union([z.instanceof(Uint8Array), z.string()], {
+const secretSchema = z.pipe(
+  z.union([z.instanceof(Uint8Array), z.string()], {
     error: "must be a Uint8Array or a base64/base64url string of 32+ random bytes",
-  })
-  .transform((input, ctx) => {
+  }),
+  z.transform((input: Uint8Array<ArrayBuffer> | string, ctx) => {
     const bytes = typeof input === "string" ? decodeSecretText(input) : input;
-    if (bytes === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be base64 or base64url text (e.g. `openssl rand -base64 32`)",
-      });
+    if (typeof bytes === "string") {
+      ctx.issues.push({ code: "custom", input, message: bytes, params: { got: "a string" } });
       return z.NEVER;
     }
     if (bytes.length < MIN_SECRET_BYTES) {
-      ctx.addIssue({
+      ctx.issues.push({
         code: "custom",
+        input,
         message: `must hold at least ${MIN_SECRET_BYTES} bytes after decoding`,
         params: { got: `${bytes.length} bytes` },
       });
       return z.NEVER;
     }
     return bytes;
-  });
+  }),
+);
 
 const optionsSchema = z.strictObject({
-  secret: secretSchema.optional(),
-  previousSecrets: z.array(secretSchema, { error: "must be an array of secrets" }).optional(),
-  maxAge: z
-    .number({ error: "must be a number of seconds" })
-    .int({ error: "must be a whole number of seconds" })
-    .positive({ error: "must be at least 1 second" })
-    .optional(),
-  cacheSize: z
-    .number({ error: "must be a number of entries" })
-    .int({ error: "must be a whole number of entries" })
-    .nonnegative({ error: "must be 0 (off) or more" })
-    .optional(),
-  now: z.custom<() => number>(isFunction, "must be a function returning milliseconds").optional(),
-  backend: z
-    .custom<CryptoBackend>(
+  secret: z.optional(secretSchema),
+  previousSecrets: z.optional(z.array(secretSchema, { error: "must be an array of secrets" })),
+  maxAge: z.optional(
+    z
+      .number({ error: "must be a number of seconds" })
+      .check(
+        z.refine(Number.isInteger, { error: "must be a whole number of seconds", abort: true }),
+        z.positive({ error: "must be at least 1 second" }),
+      ),
+  ),
+  cacheSize: z.optional(
+    z
+      .number({ error: "must be a number of entries" })
+      .check(
+        z.refine(Number.isInteger, { error: "must be a whole number of entries", abort: true }),
+        z.nonnegative({ error: "must be 0 (off) or more" }),
+      ),
+  ),
+  now: z.optional(z.custom<() => number>(isFunction, "must be a function returning milliseconds")),
+  backend: z.optional(
+    z.custom<CryptoBackend>(
       (v) => typeof v === "object" && v !== null && isFunction((v as CryptoBackend).seal),
       "must be a crypto backend",
-    )
-    .optional(),
+    ),
+  ),
 });
 
 // Accept both alphabets and optional padding; anything else (spaces, a passphrase with other
 // characters) is refused rather than guessed at.
-function decodeSecretText(text: string): Uint8Array | undefined {
+/**
+ * The bytes of a base64 or base64url secret, or what is wrong with the text, said without showing any of it
+ * (positions only: the text is a secret).
+ */
+function decodeSecretText(text: string): Uint8Array | string {
   const unpadded = text.replace(/={1,2}$/, "");
-  if (unpadded.length !== text.length && text.length % 4 !== 0) return undefined;
-  return decodeBase64url(unpadded.replaceAll("+", "-").replaceAll("/", "_"));
+  const bad = /[^A-Za-z0-9+/\-_]/.exec(unpadded);
+  if (bad !== null) {
+    return `must be base64 or base64url text (e.g. \`openssl rand -base64 32\`); the character at index ${bad.index} is in neither alphabet`;
+  }
+  if (/[+/]/.test(unpadded) && /[-_]/.test(unpadded)) {
+    return "mixes the base64 (+ /) and base64url (- _) alphabets: use one (e.g. `openssl rand -base64 32`)";
+  }
+  if (unpadded.length !== text.length && text.length % 4 !== 0) {
+    return `has "=" padding but a length of ${text.length}, not a multiple of 4: was it cut?`;
+  }
+  if (unpadded.length % 4 === 1) {
+    return `has ${unpadded.length} base64 characters, a length no byte string encodes to: was it cut?`;
+  }
+  const bytes = decodeBase64url(unpadded.replaceAll("+", "-").replaceAll("/", "_"));
+  // Every character and the length are valid, so what is left is a last character with bits set that
+  // encode nothing (43 × "a", say): text no encoder writes, most likely typed or edited by hand.
+  return (
+    bytes ??
+    "is not canonical base64: its last character sets bits beyond the last byte, so it was not written by a base64 encoder (make one with `openssl rand -base64 32`)"
+  );
+}
+
+/** `NODE_ENV` is `production`, on a runtime that has `process.env` (Node, Bun, Deno's compatibility layer). */
+function isProduction(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NODE_ENV === "production";
 }
 
 // One random key per process when no secret is given, so that every such store in the process can read
@@ -160,6 +193,14 @@ export function cookieStore<Data extends SessionData = SessionData>(
   options: CookieStoreOptions = {},
 ): SessionStore<Data> {
   const parsed = parseOptions("cookieStore", optionsSchema, options);
+  if (parsed.secret === undefined && isProduction()) {
+    throw new TypeError(
+      'cookieStore: option "secret" is required when NODE_ENV is "production": without it sessions are sealed ' +
+        "with a random key of this process, so every restart logs everyone out and other instances cannot read " +
+        "them. Make one with `openssl rand -base64 32`, keep it in your secrets, and pass it: " +
+        "cookieStore({ secret: process.env.SESSION_SECRET })",
+    );
+  }
   const backend = parsed.backend ?? defaultCryptoBackend();
   const maxAge = parsed.maxAge ?? DEFAULT_COOKIE_STORE_MAX_AGE;
   const now = parsed.now ?? Date.now;

@@ -124,7 +124,14 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
  * const key = await backend.deriveKey(secret);
  */
 export function webCryptoBackend(): CryptoBackend {
-  const subtle = globalThis.crypto.subtle;
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (subtle === undefined || typeof globalThis.crypto.getRandomValues !== "function") {
+    throw new TypeError(
+      "cookieStore: this runtime has neither node:crypto nor WebCrypto (crypto.subtle), and the cookie store " +
+        "needs one of them to seal sessions. In a browser, WebCrypto exists only in secure contexts (https, or " +
+        "http://localhost); elsewhere, use a runtime with WebCrypto or another session store.",
+    );
+  }
   const nextNonce = noncePool((bytes) => globalThis.crypto.getRandomValues(bytes));
   return {
     name: "webcrypto",

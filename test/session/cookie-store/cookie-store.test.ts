@@ -8,6 +8,7 @@ import {
 } from "../../../src/session/cookie-store/cookie-store.js";
 import {
   type CryptoBackend,
+  firstWorkingBackend,
   nodeCryptoBackend,
   webCryptoBackend,
 } from "../../../src/session/cookie-store/crypto-backend.js";
@@ -364,7 +365,7 @@ describe("cookieStore options", () => {
     // 43 characters look long enough, but only hold 32 bytes when they are base64.
     bad(
       { secret: "this is a passphrase, not base64 at all!!!" },
-      'cookieStore: option "secret": must be base64 or base64url text (e.g. `openssl rand -base64 32`) (got a string)',
+      'cookieStore: option "secret": must be base64 or base64url text (e.g. `openssl rand -base64 32`); the character at index 4 is in neither alphabet (got a string)',
     );
     bad(
       { secret: "" },
@@ -374,6 +375,45 @@ describe("cookieStore options", () => {
       { secret: 42 },
       'cookieStore: option "secret": must be a Uint8Array or a base64/base64url string of 32+ random bytes (got 42)',
     );
+  });
+
+  it("names what is wrong with secret text that is not base64", () => {
+    // Every character is base64, but 43 "a"s set bits past the 32nd byte: no encoder writes that.
+    bad(
+      { secret: "a".repeat(43) },
+      'cookieStore: option "secret": is not canonical base64: its last character sets bits beyond the last byte, so it was not written by a base64 encoder (make one with `openssl rand -base64 32`) (got a string)',
+    );
+    bad(
+      { secret: `${"A".repeat(20)}+/${"A".repeat(20)}-_` },
+      'cookieStore: option "secret": mixes the base64 (+ /) and base64url (- _) alphabets: use one (e.g. `openssl rand -base64 32`) (got a string)',
+    );
+    bad(
+      { secret: `${"A".repeat(42)}=` },
+      'cookieStore: option "secret": has "=" padding but a length of 43, not a multiple of 4: was it cut? (got a string)',
+    );
+    bad(
+      { secret: "A".repeat(45) },
+      'cookieStore: option "secret": has 45 base64 characters, a length no byte string encodes to: was it cut? (got a string)',
+    );
+    // The canonical forms of the same 32 bytes are accepted, padded or not, in either alphabet.
+    const bytes = new Uint8Array(32).fill(0xfb);
+    const b64 = Buffer.from(bytes).toString("base64");
+    for (const secret of [b64, b64.replace(/=+$/, ""), Buffer.from(bytes).toString("base64url")]) {
+      expect(() => cookieStore({ secret })).not.toThrow();
+    }
+  });
+
+  it("requires a secret when NODE_ENV is production, saying how to make one", () => {
+    vi.stubEnv("NODE_ENV", "production");
+    try {
+      expect(() => cookieStore()).toThrow(
+        /cookieStore: option "secret" is required when NODE_ENV is "production".*openssl rand -base64 32/,
+      );
+      expect(() => cookieStore({ secret: undefined })).toThrow(/is required when NODE_ENV is "production"/);
+      expect(() => cookieStore({ secret })).not.toThrow();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("never echoes a secret into the message", () => {
@@ -459,5 +499,23 @@ describe("cookieStore without a secret", () => {
     expect(keyIdOf(first.writeSession(undefined, {}) as string)).not.toEqual(
       keyIdOf(second.writeSession(undefined, {}) as string),
     );
+  });
+});
+
+describe("a runtime without WebCrypto", () => {
+  it("gets one clear error when the store is built, not a TypeError from deep inside", () => {
+    const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true, writable: true });
+    try {
+      expect(() => webCryptoBackend()).toThrow(
+        /cookieStore: this runtime has neither node:crypto nor WebCrypto \(crypto\.subtle\).*secure contexts/,
+      );
+      // Where node:crypto is missing too, picking the backend (what cookieStore() does first) fails the same way.
+      expect(() => firstWorkingBackend(undefined, webCryptoBackend)).toThrow(
+        /neither node:crypto nor WebCrypto/,
+      );
+    } finally {
+      if (original !== undefined) Object.defineProperty(globalThis, "crypto", original);
+    }
   });
 });
