@@ -1,6 +1,8 @@
 -- wrk script that checks every response. `-- hello` expects "hello world"; `-- counter` runs one
 -- session per wrk thread (run wrk with -t equal to -c, so each connection has its own Lua state):
 -- it sends back the cookie from the last Set-Cookie and expects "count=0", "count=1", ... in turn.
+-- `-- counter-post` is the same counter, but after the first GET every request is a POST carrying the
+-- `x-csrf-token` the server sent (and an `Origin` of the server itself, as a browser's fetch would).
 -- done() prints one line, "CHECK ok=<n> bad=<n> first=<reason>", that bench/run.mjs parses.
 
 local threads = {}
@@ -17,6 +19,7 @@ firstError = ""
 local mode = "hello"
 local expected = 0
 local cookie = nil
+local token = nil
 local cached = nil
 
 function init(args)
@@ -61,9 +64,23 @@ function response(status, headers, body)
   expected = (n or expected) + 1
 
   -- wrk keeps only the last header of a given name; every target sets exactly one session cookie.
+  local changed = false
   for name, value in pairs(headers) do
-    if name:lower() == "set-cookie" then
+    local lower = name:lower()
+    if lower == "set-cookie" then
       cookie = value:match("^[^;]*")
+      changed = true
+    elseif lower == "x-csrf-token" and mode == "counter-post" and token == nil then
+      -- Any one token of the session validates for its whole life: keep the first.
+      token = value
+      changed = true
+    end
+  end
+  if changed then
+    if mode == "counter-post" and token ~= nil and cookie ~= nil then
+      local origin = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port
+      cached = wrk.format("POST", nil, { Cookie = cookie, ["x-csrf-token"] = token, Origin = origin })
+    else
       cached = wrk.format(nil, nil, { Cookie = cookie })
     end
   end

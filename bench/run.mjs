@@ -15,9 +15,10 @@ import { runWrk, wrkProblems } from "./wrk.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const USAGE = `usage: npm run bench -- [options]
-  --suite <name>             http, session, all (both) or self-check, which proves that wrong
-                             answers make a run fail (default: all); adversarial has options of its
-                             own (npm run bench -- --suite adversarial --help)
+  --suite <name>             http, session, all (both), anti-forgery (issue 14) or self-check,
+                             which proves that wrong answers make a run fail (default: all);
+                             adversarial has options of its own (npm run bench -- --suite
+                             adversarial --help)
   --duration <s>             seconds of measurement per target and round (default: 10)
   --warmup <s>               seconds of warm-up load before each measurement (default: 3)
   --connections <n>          wrk connections (default: 32)
@@ -61,7 +62,7 @@ function options() {
   const suites = values.suite === "all" ? ["http", "session"] : [values.suite];
   for (const s of suites) {
     if (!(s in SUITES))
-      throw new Error(`--suite must be http, session, all or self-check, got ${values.suite}`);
+      throw new Error(`--suite must be http, session, all, anti-forgery or self-check, got ${values.suite}`);
   }
   const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((s) => s.trim()));
   if (only !== undefined) {
@@ -108,8 +109,13 @@ async function checkTarget(target, url) {
   }
   let cookie;
   let cookieBytes = 0;
+  let token;
   for (let n = 0; n < 3; n++) {
-    const res = await fetch(`${url}/counter`, { headers: cookie === undefined ? {} : { cookie } });
+    // `counter-post`: a GET for the first page, then POSTs with the token it gave (bench/check.lua's mode).
+    const post = target.kind === "counter-post" && n > 0;
+    const headers = cookie === undefined ? {} : { cookie };
+    if (post) Object.assign(headers, { "x-csrf-token": token, origin: new URL(url).origin });
+    const res = await fetch(`${url}/counter`, { method: post ? "POST" : "GET", headers });
     const body = await res.text();
     if (res.status !== 200 || body !== `count=${n}`) {
       throw new Error(`GET /counter #${n + 1} answered ${res.status} ${JSON.stringify(body.slice(0, 80))}`);
@@ -121,6 +127,7 @@ async function checkTarget(target, url) {
       cookie = lines[0].split(";")[0];
       cookieBytes = Math.max(cookieBytes, cookie.length);
     }
+    token ??= res.headers.get("x-csrf-token") ?? undefined;
   }
   if (cookie === undefined) throw new Error("GET /counter never sent a Set-Cookie line");
   return { cookieBytes };

@@ -6,13 +6,15 @@
  * @property {string} id        unique within its suite
  * @property {string} label     shown in the table
  * @property {string} file      the server, in bench/servers/
- * @property {"hello" | "counter"} kind  GET /hello → "hello world", or GET /counter → "count=<n>"
+ * @property {"hello" | "counter" | "counter-post"} kind  GET /hello → "hello world", GET /counter →
+ *           "count=<n>", or one GET /counter then POST /counter with the `x-csrf-token` it sent → "count=<n>"
  * @property {string[]} [needs] built files of the package it imports (dist/…)
  * @property {boolean} [checkScript] overrides the suite's choice of running bench/check.lua
  */
 
 const hello = (id, label, file, needs) => ({ id, label, file, kind: "hello", needs });
 const counter = (id, label, file, needs) => ({ id, label, file, kind: "counter", needs });
+const counterPost = (id, label, file, needs) => ({ id, label, file, kind: "counter-post", needs });
 
 const RINGLET_NODE = ["dist/node.js"];
 const RINGLET_SESSION = ["dist/node.js", "dist/session.js"];
@@ -58,6 +60,30 @@ export const SUITES = {
     goals: [
       { target: "ringlet-memory", against: "raw-node-map", atLeast: 0.8 },
       { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.1 },
+    ],
+  },
+  "anti-forgery": {
+    title: "the memory-store counter with and without wrapAntiForgery, GET and POST (issue 14)",
+    // bench/check.lua as in the session suite; `counter-post` sends POSTs with the token after one GET.
+    checkScript: true,
+    targets: [
+      counter("memory-get", "memoryStore counter, GET", "ringlet-memory-csrf-off.mjs", RINGLET_SESSION),
+      counter("anti-forgery-get", "+ wrapAntiForgery, GET", "ringlet-memory-csrf.mjs", RINGLET_SESSION),
+      counterPost("memory-post", "memoryStore counter, POST", "ringlet-memory-csrf-off.mjs", RINGLET_SESSION),
+      counterPost(
+        "anti-forgery-post",
+        "+ wrapAntiForgery, POST + token",
+        "ringlet-memory-csrf.mjs",
+        RINGLET_SESSION,
+      ),
+    ],
+    ratios: [
+      { against: "memory-get", header: "× GET without" },
+      { against: "memory-post", header: "× POST without" },
+    ],
+    goals: [
+      { target: "anti-forgery-get", against: "memory-get", atLeast: 0.9 },
+      { target: "anti-forgery-post", against: "memory-post", atLeast: 0.9 },
     ],
   },
   "self-check": {

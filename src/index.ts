@@ -71,6 +71,18 @@ export type {
   ResponseHeaders,
 } from "./core/types.js";
 export { andThen, isFunction, isThenable } from "./core/types.js";
+export {
+  isWebSocketRequest,
+  isWebSocketResponse,
+  offeredProtocols,
+  originAllowed,
+  type WebSocketListener,
+  type WebSocketMessage,
+  type WebSocketResponse,
+  type WebSocketSocket,
+  websocketResponse,
+  websocketResponseProblem,
+} from "./core/websocket.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {

@@ -11,6 +11,7 @@ import { notFound } from "../core/response.js";
 import { responseProblem } from "../core/response-check.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { isFunction } from "../core/types.js";
+import { isWebSocketRequest, isWebSocketResponse } from "../core/websocket.js";
 import {
   defaultOnError,
   ERROR_INFO,
@@ -91,6 +92,9 @@ export function toFetchHandler(handler: Handler, options: FetchHandlerOptions = 
   const handlerFailed = (error: unknown, request: Request): globalThis.Response =>
     fail(error, request, ERROR_INFO[handlerErrorKind(error, isRequestBodyFailure)]);
   const respond = (response: Response, request: Request): globalThis.Response => {
+    // A plain fetch Response cannot switch protocols; say so at once rather than leave the client waiting.
+    if (isWebSocketResponse(response))
+      return fail(websocketUnsupported(request), request, ERROR_INFO.response);
     const report = (error: unknown): void => reportError(onError, error, request, ERROR_INFO.response);
     try {
       return toFetchResponse(response, request, report);
@@ -137,6 +141,26 @@ function belowMount(uri: string, mountPath: string): string | undefined {
   if (!uri.startsWith(mountPath)) return undefined;
   if (uri.length === mountPath.length) return "/";
   return uri.charCodeAt(mountPath.length) === 0x2f ? uri.slice(mountPath.length) : undefined;
+}
+
+/**
+ * The error for a websocket response: a 501 for a WebSocket handshake (`ringlet/fetch` cannot upgrade: Deno's
+ * `Deno.upgradeWebSocket`, Bun's `server.upgrade` and Workers' `WebSocketPair` each need the runtime's own
+ * object, see docs/adapters.md), a 500 for any other request (a programmer error, as in every adapter).
+ */
+function websocketUnsupported(request: Request): Error {
+  if (!isWebSocketRequest(request)) {
+    return new TypeError(
+      "Invalid response from handler: a websocket response answers only a WebSocket upgrade request (a GET with Connection: upgrade and Upgrade: websocket); use isWebSocketRequest(request)",
+    );
+  }
+  return new HttpError(
+    501,
+    "ringlet/fetch cannot upgrade to a WebSocket on this runtime (docs/adapters.md, WebSockets)",
+    {
+      expose: true,
+    },
+  );
 }
 
 /** Reads the peer address from what the runtime passes beside the request (see {@link defaultRemoteAddr}). */

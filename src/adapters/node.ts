@@ -22,6 +22,7 @@ import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { isFunction } from "../core/types.js";
+import { isWebSocketResponse } from "../core/websocket.js";
 import {
   defaultOnError,
   ERROR_INFO,
@@ -33,6 +34,12 @@ import {
 } from "./error-response.js";
 import { drainRequest, exceedsDrainBudget } from "./node/drain.js";
 import { toRequest } from "./node/request.js";
+import {
+  attachWebSockets,
+  serveWebSocketSchema,
+  type WebSocketAttachment,
+  type WebSocketOptions,
+} from "./node/websocket.js";
 import { writeResponse } from "./node/write-response.js";
 
 export {
@@ -42,6 +49,12 @@ export {
   errorResponse,
   type OnError,
 } from "./error-response.js";
+export {
+  type AttachWebSocketsOptions,
+  attachWebSockets,
+  type WebSocketAttachment,
+  type WebSocketOptions,
+} from "./node/websocket.js";
 
 /**
  * Options of {@link toNodeListener} (and of {@link serve}), checked once when the listener is built.
@@ -72,6 +85,9 @@ export interface NodeListenerOptions {
  * - `hostname`: the address to listen on. Default: `"127.0.0.1"`; use `"0.0.0.0"` or `"::"` to accept
  *   connections from other machines.
  * - `https`: TLS options (`key`, `cert`, ... as for `https.createServer`); when given the server speaks HTTPS.
+ * - `websocket`: WebSocket options ({@link WebSocketOptions}: `maxMessageSize`, `idleTimeout`,
+ *   `allowedOrigins`, `perMessageDeflate`); upgrade requests are handled out of the box (docs/SPEC.md,
+ *   "WebSockets" in section 5). `false` turns that off: upgrade requests then reach the handler as ordinary requests.
  * - any other `http.createServer` option (`keepAliveTimeout`, `requestTimeout`, `maxHeaderSize`, ...),
  *   passed to Node unchanged.
  */
@@ -79,6 +95,7 @@ export interface ServeOptions extends NodeListenerOptions, ServerOptions {
   port?: number | undefined;
   hostname?: string | undefined;
   https?: HttpsOptions | undefined;
+  websocket?: WebSocketOptions | false | undefined;
 }
 
 /** What {@link serve} resolves to. */
@@ -87,7 +104,10 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly server: Server | HttpsServer;
-  /** Stops accepting connections, closes idle keep-alive ones, and resolves once the server has closed. */
+  /**
+   * Stops accepting connections, closes idle keep-alive ones and open WebSockets (with 1001, going away),
+   * and resolves once the server has closed.
+   */
   close(): Promise<void>;
 }
 
@@ -129,6 +149,7 @@ const serveSchema = z.looseObject({
   https: z
     .custom<HttpsOptions>(isObject, "must be an object of https.createServer options (key, cert, ...)")
     .optional(),
+  websocket: serveWebSocketSchema,
 });
 
 /**
@@ -214,6 +235,12 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
       );
       return;
     }
+    if (isWebSocketResponse(response)) {
+      // Only the `upgrade` event (attachWebSockets, on by default in serve) can upgrade a connection.
+      reportError(onError, new TypeError(NOT_AN_UPGRADE), request, ERROR_INFO.response);
+      send(req, res, request, INTERNAL_ERROR, false);
+      return;
+    }
     // writeResponse checks the response against the SPEC before it writes anything.
     send(req, res, request, response, false);
   };
@@ -252,6 +279,9 @@ export function toNodeListener(handler: Handler, options: NodeListenerOptions = 
   };
 }
 
+const NOT_AN_UPGRADE =
+  "Invalid response from handler: a websocket response answers only a WebSocket upgrade request (a GET with Connection: upgrade and Upgrade: websocket, through serve() or attachWebSockets()); use isWebSocketRequest(request)";
+
 // The last resort when Node refuses to write a response: always valid, so it cannot fail in turn.
 const INTERNAL_ERROR = errorResponse(undefined);
 
@@ -276,14 +306,27 @@ function hasBodyHeaders(req: IncomingMessage): boolean {
  */
 export async function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
   const parsed = parseOptions("serve", serveSchema, options);
-  const { port, hostname, https, onError, trustProxy, drainMaxBytes, drainTimeout, ...serverOptions } =
-    parsed;
+  const {
+    port,
+    hostname,
+    https,
+    websocket,
+    onError,
+    trustProxy,
+    drainMaxBytes,
+    drainTimeout,
+    ...serverOptions
+  } = parsed;
   const listener = toNodeListener(handler, { onError, trustProxy, drainMaxBytes, drainTimeout });
   const server =
     https === undefined
       ? createServer(serverOptions as ServerOptions, listener)
       : createHttpsServer({ ...(serverOptions as ServerOptions), ...https }, listener);
   server.on("clientError", clientErrorListener(onError ?? defaultOnError));
+  const websockets: WebSocketAttachment | undefined =
+    websocket === false
+      ? undefined
+      : attachWebSockets(server, handler, { ...websocket, onError, trustProxy });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port ?? 3000, hostname ?? "127.0.0.1", () => {
@@ -304,11 +347,14 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     url: `${https === undefined ? "http" : "https"}://${host}:${address.port}`,
     port: address.port,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      // Node's close waits for upgraded connections too: the WebSockets are told to go away meanwhile.
+      await Promise.all([closed, websockets?.close()]);
+    },
   };
 }
 

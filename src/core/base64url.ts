@@ -4,6 +4,10 @@
  */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** The 64 characters of base64url, in value order (character `i` stands for the 6 bits of `i`). */
+export { ALPHABET as BASE64URL_ALPHABET };
+
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 

@@ -6,7 +6,17 @@
 import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
 import { invalidHeaderValueIndex, isValidHeaderName, responseProblem } from "../core/response-check.js";
-import { andThen, type Handler, type Request, type Response } from "../core/types.js";
+import { andThen, type Handler, isThenable, type Request, type Response } from "../core/types.js";
+import {
+  isWebSocketRequest,
+  isWebSocketResponse,
+  LISTENER_KEYS,
+  offeredProtocols,
+  type WebSocketListener,
+  type WebSocketResponse,
+  type WebSocketSocket,
+  websocketResponseProblem,
+} from "../core/websocket.js";
 
 /**
  * What is wrong with a request, as a message naming the key, or `undefined` when it follows the SPEC.
@@ -117,12 +127,115 @@ export function lintRequest<R extends Request>(request: R, _options?: LintOption
  */
 export function lintResponse<Res extends Response>(
   response: Res,
-  _request?: Request,
+  request?: Request,
   _options?: LintOptions,
 ): Res {
+  if (isWebSocketResponse(response)) return lintWebSocketResponse(response, request) as unknown as Res;
   const problem = responseProblem(response) ?? duplicateHeaderProblem(response.headers);
   if (problem !== undefined) throw new TypeError(`wrapLint: ${problem}`);
   return response;
+}
+
+/**
+ * A websocket response (docs/SPEC.md, "WebSockets"): checked as a response, then its listener, its
+ * `protocol` against what the client offered, and that it answers a WebSocket handshake. Returned with a
+ * listener that checks the socket calls it makes (message types, close codes, control frame sizes) and
+ * what each of its functions returns, so a mistake inside a listener is named rather than lost.
+ */
+function lintWebSocketResponse(response: WebSocketResponse, request: Request | undefined): WebSocketResponse {
+  let problem = websocketResponseProblem(response) ?? duplicateHeaderProblem(response.headers);
+  if (problem === undefined && request !== undefined) {
+    if (!isWebSocketRequest(request)) {
+      problem =
+        "a websocket response answers only a WebSocket upgrade request (a GET with Connection: upgrade and Upgrade: websocket); the adapter would answer 500";
+    } else if (response.protocol !== undefined && !offeredProtocols(request).includes(response.protocol)) {
+      problem = `response.protocol ${JSON.stringify(response.protocol)} was not offered by the client (RFC 6455 §4.1)`;
+    }
+  }
+  if (problem !== undefined) throw new TypeError(`wrapLint: ${problem}`);
+  return { ...response, websocket: lintListener(response.websocket) };
+}
+
+function lintListener(listener: WebSocketListener): WebSocketListener {
+  const linted: Record<string, unknown> = {};
+  for (const key of LISTENER_KEYS) {
+    const fn = listener[key] as ((socket: WebSocketSocket, ...rest: unknown[]) => unknown) | undefined;
+    if (fn === undefined) continue;
+    linted[key] = (socket: WebSocketSocket, ...rest: unknown[]) => {
+      const result = fn.call(listener, lintSocket(socket), ...rest);
+      if (result !== undefined && !isThenable(result)) {
+        throw new TypeError(
+          `wrapLint: listener.${key} must return undefined or a promise, got ${describeValue(result)}`,
+        );
+      }
+      return result;
+    };
+  }
+  return linted as WebSocketListener;
+}
+
+const lintedSockets = new WeakMap<WebSocketSocket, WebSocketSocket>();
+
+function lintSocket(socket: WebSocketSocket): WebSocketSocket {
+  const known = lintedSockets.get(socket);
+  if (known !== undefined) return known;
+  const fail = (problem: string): never => {
+    throw new TypeError(`wrapLint: ${problem}`);
+  };
+  const checkControl = (name: string, data: unknown): void => {
+    if (data === undefined) return;
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      fail(`socket.${name}(data) takes a string or a Uint8Array, got ${describeValue(data)}`);
+    }
+    // RFC 6455 §5.5: control frames carry at most 125 bytes.
+    if (byteLength(data as string | Uint8Array) > 125)
+      fail(`socket.${name}(data) takes at most 125 bytes (RFC 6455 §5.5)`);
+  };
+  const linted: WebSocketSocket = {
+    send: (message) => {
+      if (typeof message !== "string" && !(message instanceof Uint8Array)) {
+        fail(`socket.send(message) takes a string or a Uint8Array, got ${describeValue(message)}`);
+      }
+      return socket.send(message);
+    },
+    ping: (data) => {
+      checkControl("ping", data);
+      socket.ping(data);
+    },
+    pong: (data) => {
+      checkControl("pong", data);
+      socket.pong(data);
+    },
+    close: (code, reason) => {
+      // RFC 6455 §7.4.1-2: 1000-1003 and 1007-1014 are defined to be sent, 3000-4999 are for libraries and
+      // applications; 1004-1006 and 1015 must never be sent in a close frame.
+      if (
+        code !== undefined &&
+        !(
+          Number.isInteger(code) &&
+          ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
+        )
+      ) {
+        fail(
+          `socket.close(code) takes 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 §7.4), got ${describeValue(code)}`,
+        );
+      }
+      if (reason !== undefined && (typeof reason !== "string" || byteLength(reason) > 123)) {
+        fail(
+          `socket.close(code, reason) takes a reason of at most 123 bytes of UTF-8 (RFC 6455 §5.5), got ${describeValue(reason)}`,
+        );
+      }
+      socket.close(code, reason);
+    },
+    isOpen: () => socket.isOpen(),
+  };
+  lintedSockets.set(socket, linted);
+  return linted;
+}
+
+const encoder = new TextEncoder();
+function byteLength(data: string | Uint8Array): number {
+  return typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
 }
 
 /** Options of `wrapLint`. There are none; an unknown option throws, as everywhere. */

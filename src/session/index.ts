@@ -1,7 +1,22 @@
 /**
  * `ringlet/session`: Ring's sessions for TypeScript. `wrapSession` and its halves, the `SessionStore`
- * behaviour, the stores that ship with ringlet, flash messages and the session errors.
+ * behaviour, the stores that ship with ringlet, flash messages, anti-forgery (CSRF) tokens and the session errors.
  */
+
+export {
+  ANTI_FORGERY_FIELD,
+  ANTI_FORGERY_SESSION_KEY,
+  type AntiForgeryConfig,
+  type AntiForgeryFailure,
+  type AntiForgeryOptions,
+  type AntiForgeryRequestKeys,
+  antiForgeryCheck,
+  antiForgeryConfig,
+  antiForgeryField,
+  antiForgeryRequest,
+  antiForgeryResponse,
+  wrapAntiForgery,
+} from "./anti-forgery.js";
 
 export {
   type CookieStoreOptions,

@@ -4,12 +4,14 @@
  * raw `node:net` sockets for what fetch cannot say (duplicate headers, raw targets, framing on one connection).
  */
 import { Readable } from "node:stream";
+import WebSocket from "ws";
 import { z } from "zod";
 import { describeError } from "../core/describe-value.js";
 import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import type { Handler, Request, Response } from "../core/types.js";
 import { isFunction } from "../core/types.js";
+import { type WebSocketListener, websocketResponse } from "../core/websocket.js";
 import { memoryStore } from "../session/memory-store.js";
 import { wrapSession } from "../session/wrap-session.js";
 import { RawConnection } from "./raw-http.js";
@@ -41,7 +43,19 @@ export const ADAPTER_CHECKS = [
   "session round-trip",
 ] as const;
 
-export type AdapterCheck = (typeof ADAPTER_CHECKS)[number];
+/**
+ * The WebSocket checks (docs/SPEC.md, "WebSockets" in section 5), run after the others only for an adapter
+ * that declares support with `websocket: true`; each can be skipped by name too.
+ */
+export const WEBSOCKET_CHECKS = [
+  "websocket: echo",
+  "websocket: ping and close",
+  "websocket: refusal",
+  "websocket: not an upgrade",
+  "websocket: listener error",
+] as const;
+
+export type AdapterCheck = (typeof ADAPTER_CHECKS)[number] | (typeof WEBSOCKET_CHECKS)[number];
 
 /**
  * Options of {@link checkAdapter}.
@@ -50,9 +64,11 @@ export type AdapterCheck = (typeof ADAPTER_CHECKS)[number];
  * - `timeoutMs`: how long one exchange may take before its check fails (default 5000).
  * - `session`: wraps the probe handler in session middleware for the "session round-trip" check. Default
  *   `(h) => wrapSession(h, { store: memoryStore() })`; pass another to run the round-trip with your own store.
+ * - `websocket`: the adapter upgrades WebSocket requests: also run {@link WEBSOCKET_CHECKS} (default `false`).
  */
 export interface CheckAdapterOptions {
   skip?: readonly AdapterCheck[];
+  websocket?: boolean;
   timeoutMs?: number;
   session?: (handler: Handler<Request & { session?: unknown }>) => Handler;
 }
@@ -79,7 +95,11 @@ export class AdapterCheckError extends Error {
 }
 
 const optionsSchema = z.strictObject({
-  skip: z.array(z.enum(ADAPTER_CHECKS)).readonly().optional(),
+  skip: z
+    .array(z.enum([...ADAPTER_CHECKS, ...WEBSOCKET_CHECKS]))
+    .readonly()
+    .optional(),
+  websocket: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   session: z
     .custom<NonNullable<CheckAdapterOptions["session"]>>(isFunction, "expected a function")
@@ -114,7 +134,10 @@ export async function checkAdapter(start: StartAdapter, options: CheckAdapterOpt
   }
   const ctx: Context = { base, timeoutMs, probe };
   const failures: AdapterCheckFailure[] = [];
-  const run = ADAPTER_CHECKS.filter((name) => !skip.has(name));
+  const all: readonly AdapterCheck[] = parsed.websocket
+    ? [...ADAPTER_CHECKS, ...WEBSOCKET_CHECKS]
+    : ADAPTER_CHECKS;
+  const run = all.filter((name) => !skip.has(name));
   try {
     for (const name of run) {
       try {
@@ -299,8 +322,48 @@ class Probe {
         return { status: 99, headers: {}, body: SECRET };
       case "session":
         return this.#session(request);
+      case "websocket":
+        return this.#websocket(id);
+      case "websocket-refuse":
+        return { status: 403, headers: { "x-probe": "websocket-refuse" }, body: "refused" };
+      case "websocket-events":
+        return { status: 200, headers: {}, body: JSON.stringify(this.events.get(id) ?? []) };
     }
     return { status: 404, headers: {}, body: `unknown probe route ${route}` };
+  }
+
+  /** Listener events by `x-probe-id`, read back over HTTP by the WebSocket checks. */
+  readonly events = new Map<string, string[]>();
+
+  /**
+   * The WebSocket route: echoes each message as it came (text as text, bytes as bytes); `close CODE REASON`
+   * closes from the server, `throw` throws in the listener. Records every listener call under `id`.
+   */
+  #websocket(id: string): Response {
+    const events: string[] = [];
+    this.events.set(id, events);
+    const listener: WebSocketListener = {
+      onOpen: () => {
+        events.push("open");
+      },
+      onMessage: (socket, message) => {
+        events.push(typeof message === "string" ? `text ${message}` : `binary ${message.byteLength}`);
+        if (message === "throw") throw new Error("listener failed on purpose");
+        if (typeof message === "string" && message.startsWith("close ")) {
+          const [, code, reason] = message.split(" ");
+          socket.close(Number(code), reason);
+          return undefined;
+        }
+        return socket.send(message);
+      },
+      onError: () => {
+        events.push("error");
+      },
+      onClose: (_socket, code, reason) => {
+        events.push(`close ${code} ${reason}`);
+      },
+    };
+    return { ...websocketResponse(listener), headers: { "x-probe": "websocket" } };
   }
 
   /**
@@ -376,7 +439,168 @@ async function echo(request: Request): Promise<Response> {
 // ---------------------------------------------------------------------------------------------------------
 // The checks.
 
+/** Opens a WebSocket to the probe, or rejects with the HTTP status it was answered with. */
+function openSocket(
+  ctx: Context,
+  route: string,
+  id: string,
+): Promise<{ ws: WebSocket; upgrade: { headers: Record<string, unknown> } }> {
+  const url = new URL("/ws", ctx.base);
+  url.protocol = "ws:";
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers: { "x-probe": route, "x-probe-id": id } });
+      let upgrade: { headers: Record<string, unknown> } = { headers: {} };
+      ws.once("upgrade", (response) => {
+        upgrade = response;
+      });
+      ws.once("open", () => resolve({ ws, upgrade }));
+      ws.once("unexpected-response", (_request, response) => {
+        response.resume();
+        reject(new Mismatch(`the upgrade was answered with HTTP ${response.statusCode}`));
+      });
+      ws.once("error", reject);
+    }),
+    ctx.timeoutMs,
+    "the WebSocket handshake did not complete",
+  );
+}
+
+function nextMessage(ws: WebSocket, ctx: Context): Promise<{ data: Buffer; binary: boolean }> {
+  return withTimeout(
+    new Promise((resolve) =>
+      ws.once("message", (data: Buffer, binary: boolean) => resolve({ data, binary })),
+    ),
+    ctx.timeoutMs,
+    "no message came back",
+  );
+}
+
+function closed(ws: WebSocket, ctx: Context): Promise<{ code: number; reason: string }> {
+  return withTimeout(
+    new Promise((resolve) =>
+      ws.once("close", (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
+    ),
+    ctx.timeoutMs,
+    "the connection did not close",
+  );
+}
+
+/** The listener events the probe recorded under `id`, once `done(events)` holds (they arrive after the close). */
+async function listenerEvents(
+  ctx: Context,
+  id: string,
+  done: (events: string[]) => boolean,
+): Promise<string[]> {
+  const deadline = Date.now() + ctx.timeoutMs;
+  for (;;) {
+    const events = ctx.probe.events.get(id) ?? [];
+    if (done(events) || Date.now() > deadline) return events;
+    await delay(10);
+  }
+}
+
+const WEBSOCKET_CHECK_FNS: Record<(typeof WEBSOCKET_CHECKS)[number], (ctx: Context) => Promise<void>> = {
+  async "websocket: echo"(ctx) {
+    const { ws, upgrade } = await openSocket(ctx, "websocket", "echo");
+    try {
+      expectEqual("x-probe header on the 101", upgrade.headers["x-probe"], "websocket");
+      ws.send("héllo ✓");
+      const text = await nextMessage(ws, ctx);
+      expectEqual("echoed text message", [text.data.toString(), text.binary], ["héllo ✓", false]);
+      ws.send(BYTES);
+      const bytes = await nextMessage(ws, ctx);
+      expectThat(bytes.binary, "a binary message came back as text");
+      expectEqual("echoed binary message (SHA-256)", await sha256(bytes.data), await sha256(BYTES));
+    } finally {
+      ws.close();
+    }
+    const events = await listenerEvents(ctx, "echo", (e) => e.some((x) => x.startsWith("close")));
+    expectEqual("listener calls", events, [
+      "open",
+      "text héllo ✓",
+      `binary ${BYTES.byteLength}`,
+      "close 1005 ",
+    ]);
+  },
+  async "websocket: ping and close"(ctx) {
+    const { ws } = await openSocket(ctx, "websocket", "client-close");
+    const pong = withTimeout(
+      new Promise<Buffer>((resolve) => ws.once("pong", resolve)),
+      ctx.timeoutMs,
+      "no pong answered the ping (without onPing the adapter must answer)",
+    );
+    ws.ping("probe ping");
+    expectEqual("pong data", (await pong).toString(), "probe ping");
+    const clientClosed = closed(ws, ctx);
+    ws.close(4001, "client bye");
+    expectEqual("close seen by the client", await clientClosed, { code: 4001, reason: "client bye" });
+    expectEqual(
+      "listener calls after the client closed with 4001",
+      await listenerEvents(ctx, "client-close", (e) => e.length >= 2),
+      ["open", "close 4001 client bye"],
+    );
+    const server = await openSocket(ctx, "websocket", "server-close");
+    const serverClosed = closed(server.ws, ctx);
+    server.ws.send("close 4002 server-bye");
+    expectEqual("close sent by the server", await serverClosed, { code: 4002, reason: "server-bye" });
+    expectEqual(
+      "listener calls after the server closed with 4002",
+      await listenerEvents(ctx, "server-close", (e) => e.length >= 3),
+      ["open", "text close 4002 server-bye", "close 4002 server-bye"],
+    );
+  },
+  async "websocket: refusal"(ctx) {
+    const error = await openSocket(ctx, "websocket-refuse", "refuse").then(
+      ({ ws }) => {
+        ws.terminate();
+        return new Mismatch("an upgrade answered with 403 was upgraded");
+      },
+      (e: unknown) => e,
+    );
+    expectEqual(
+      "an upgrade answered with an ordinary 403",
+      describe(error),
+      "the upgrade was answered with HTTP 403",
+    );
+  },
+  async "websocket: not an upgrade"(ctx) {
+    const response = await fetchProbe(ctx, "websocket", "not-an-upgrade");
+    expectEqual("status of a websocket response to a plain GET", response.status, 500);
+    expectEqual("listener calls", ctx.probe.events.get("not-an-upgrade"), []);
+  },
+  async "websocket: listener error"(ctx) {
+    const { ws } = await openSocket(ctx, "websocket", "throw");
+    const done = closed(ws, ctx);
+    ws.send("throw");
+    expectEqual("close code after a listener threw", (await done).code, 1011);
+    expectEqual("listener calls", await listenerEvents(ctx, "throw", (e) => e.length >= 4), [
+      "open",
+      "text throw",
+      "error",
+      "close 1011 ",
+    ]);
+    const again = await openSocket(ctx, "websocket", "after-error");
+    again.ws.close();
+  },
+};
+
+async function fetchProbe(ctx: Context, route: string, id: string): Promise<globalThis.Response> {
+  const response = await withTimeout(
+    fetch(new URL("/ws", ctx.base), { headers: { "x-probe": route, "x-probe-id": id } }),
+    ctx.timeoutMs,
+    "no response",
+  );
+  await response.arrayBuffer();
+  return response;
+}
+
+async function sha256(data: Uint8Array): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)));
+}
+
 const CHECKS: Record<AdapterCheck, (ctx: Context) => Promise<void>> = {
+  ...WEBSOCKET_CHECK_FNS,
   async "request map"(ctx) {
     const conn = await openRaw(ctx);
     try {

@@ -14,6 +14,7 @@ export {
   type CheckAdapterOptions,
   checkAdapter,
   type StartAdapter,
+  WEBSOCKET_CHECKS,
 } from "./check-adapter.js";
 export {
   type CheckSessionStoreOptions,

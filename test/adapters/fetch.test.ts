@@ -4,6 +4,7 @@ import { serve as serveOnNode } from "@hono/node-server";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
 import {
   defaultRemoteAddr,
   fromFetchRequest,
@@ -13,6 +14,7 @@ import {
 import { readJson } from "../../src/core/body.js";
 import { HttpError } from "../../src/core/http-error.js";
 import type { Handler, Response, Request as RingRequest } from "../../src/core/types.js";
+import { websocketResponse } from "../../src/core/websocket.js";
 import { requestProblem } from "../../src/middleware/lint.js";
 import { AdapterCheckError, checkAdapter } from "../../src/testing/check-adapter.js";
 
@@ -854,6 +856,63 @@ describe("toFetchHandler's mountPath, under a Hono route", () => {
       expect(() => toFetchHandler(() => ({ status: 200, headers: {} }), { mountPath: bad })).toThrow(
         /toFetchHandler: option "mountPath": must be a path such as "\/api"/,
       );
+    }
+  });
+});
+
+describe("toFetchHandler and websocket responses", () => {
+  const upgradeHeaders = {
+    connection: "Upgrade",
+    upgrade: "websocket",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-version": "13",
+  };
+
+  it("answers a WebSocket handshake with a clear 501, reported to onError, at once", async () => {
+    const reports: Array<[unknown, string]> = [];
+    const fetchHandler = toFetchHandler(() => websocketResponse({}), {
+      onError: (error, _request, info) => void reports.push([error, info.kind]),
+    });
+    const response = await fetchHandler(new Request("http://localhost/chat", { headers: upgradeHeaders }));
+    expect(response.status).toBe(501);
+    expect(await response.text()).toMatch(/^ringlet\/fetch cannot upgrade to a WebSocket on this runtime/);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]![1]).toBe("response");
+  });
+
+  it("answers a websocket response to a plain request with 500, as the Node adapter does", async () => {
+    const reports: unknown[] = [];
+    const fetchHandler = toFetchHandler(() => websocketResponse({}), {
+      onError: (error) => void reports.push(error),
+    });
+    const response = await fetchHandler(new Request("http://localhost/chat"));
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe("Internal Server Error");
+    expect(String(reports[0])).toMatch(/answers only a WebSocket upgrade request/);
+  });
+
+  it("gives a real WebSocket client the 501 over @hono/node-server, never a hang", async () => {
+    const fetchHandler = toFetchHandler(() => websocketResponse({}), { onError: () => {} });
+    const server = await new Promise<Server>((resolve) => {
+      const s = serveOnNode(
+        { fetch: (request) => fetchHandler(request), port: 0, hostname: "127.0.0.1" },
+        () => resolve(s as Server),
+      );
+    });
+    try {
+      const { port } = server.address() as { port: number };
+      const status = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`);
+        ws.on("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+        ws.on("open", () => reject(new Error("opened")));
+        ws.on("error", reject);
+      });
+      expect(status).toBe(501);
+    } finally {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
     }
   });
 });

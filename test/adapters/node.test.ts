@@ -640,8 +640,9 @@ describe("serve", () => {
 });
 
 describe("checkAdapter", () => {
-  it("passes every SPEC check for ringlet/node", async () => {
+  it("passes every SPEC check for ringlet/node, the WebSocket checks included", async () => {
     await checkAdapter((handler) => serve(handler, { port: 0, onError: () => {} }), {
+      websocket: true,
       session: (handler) =>
         wrapSession(handler, { store: memoryStore({ sweepInterval: 0 }), onError: () => {} }) as Handler,
     });

@@ -66,7 +66,7 @@ describe("the packed package", () => {
       .map((path) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length))
       .sort();
     expect(installed).toEqual(["ringlet", ...Object.keys(pkg.dependencies)].sort());
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["cookie", "zod"]);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["cookie", "ws", "zod"]);
   });
 
   it("loads ringlet/testing and runs mockRequest without fast-check or tough-cookie, and says what createClient needs", async () => {

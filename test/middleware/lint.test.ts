@@ -1,7 +1,10 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { serve } from "../../src/adapters/node.js";
 import type { Handler, Request, Response } from "../../src/core/types.js";
+import { isWebSocketRequest, type WebSocketListener, websocketResponse } from "../../src/core/websocket.js";
 import { lintRequest, lintResponse, requestProblem, wrapLint } from "../../src/middleware/lint.js";
 import * as arbitraries from "../../src/testing/arbitraries.js";
 import { mockRequest } from "../../src/testing/mock-request.js";
@@ -295,5 +298,86 @@ describe("wrapLint", () => {
     expect(() => wrapLint("x" as never)).toThrow(
       /wrapLint: the first argument must be a handler function, or an options object/,
     );
+  });
+});
+
+describe("wrapLint and websocket responses", () => {
+  const handshake = mockRequest("GET", "/ws", {
+    headers: {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      "sec-websocket-protocol": "chat.v1",
+    },
+  });
+
+  it("passes a valid one, with the listener's functions wrapped", () => {
+    const listener = { onMessage: () => {} };
+    const linted = lintResponse(websocketResponse(listener, "chat.v1"), handshake);
+    expect(linted.status).toBe(101);
+    expect(linted.protocol).toBe("chat.v1");
+    expect(Object.keys(linted.websocket)).toEqual(["onMessage"]);
+    expect(linted.websocket.onMessage).not.toBe(listener.onMessage);
+  });
+
+  it("names what is wrong with the response, the listener or the match with the request", () => {
+    const cases: Array<[Response, Request, RegExp]> = [
+      [websocketResponse({}), mockRequest("GET", "/ws"), /answers only a WebSocket upgrade request/],
+      [websocketResponse({}, "chat.v2"), handshake, /response.protocol "chat.v2" was not offered/],
+      [{ ...websocketResponse({}), status: 200 } as Response, handshake, /must have status 101/],
+      [
+        { ...websocketResponse({}), websocket: { onMesage() {} } } as Response,
+        handshake,
+        /unknown key "onMesage"/,
+      ],
+      [
+        { ...websocketResponse({}), headers: { "X-A": "1", "x-a": "2" } },
+        handshake,
+        /has both "X-A" and "x-a"/,
+      ],
+    ];
+    for (const [response, request, message] of cases) {
+      expect(() => lintResponse(response, request)).toThrow(message);
+    }
+  });
+
+  it("checks the socket calls and return values of a listener on a real connection", async () => {
+    const reports: string[] = [];
+    const misuse: Record<string, WebSocketListener["onMessage"]> = {
+      "send a number": (socket) => socket.send(42 as never),
+      "close 1006": (socket) => socket.close(1006),
+      "long reason": (socket) => socket.close(1000, "é".repeat(62)),
+      "big ping": (socket) => socket.ping(new Uint8Array(126)),
+      "return a value": () => true as never,
+    };
+    const server = await serve(
+      wrapLint((request) =>
+        isWebSocketRequest(request)
+          ? websocketResponse({ onMessage: (socket, message) => misuse[String(message)]!(socket, message) })
+          : { status: 404, headers: {} },
+      ),
+      { port: 0, onError: (error) => void reports.push(String(error)) },
+    );
+    try {
+      for (const name of Object.keys(misuse)) {
+        const client = new WebSocket(`${server.url.replace("http", "ws")}/ws`);
+        await new Promise((resolve) => client.once("open", resolve));
+        client.send(name);
+        const code = await new Promise<number>((resolve) => client.once("close", resolve));
+        expect(code).toBe(1011);
+      }
+    } finally {
+      await server.close();
+    }
+    expect(reports).toEqual([
+      "TypeError: wrapLint: socket.send(message) takes a string or a Uint8Array, got number 42",
+      "TypeError: wrapLint: socket.close(code) takes 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 §7.4), got number 1006",
+      expect.stringMatching(
+        /^TypeError: wrapLint: socket.close\(code, reason\) takes a reason of at most 123 bytes/,
+      ),
+      "TypeError: wrapLint: socket.ping(data) takes at most 125 bytes (RFC 6455 §5.5)",
+      "TypeError: wrapLint: listener.onMessage must return undefined or a promise, got boolean true",
+    ]);
   });
 });

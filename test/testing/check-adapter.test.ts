@@ -151,6 +151,52 @@ describe("checkAdapter", () => {
   });
 });
 
+describe("checkAdapter's WebSocket checks, for adapters that declare support", () => {
+  const nodeAdapter: StartAdapter = (handler) => serve(handler, { port: 0, hostname: "127.0.0.1", ...quiet });
+  const skipHttp = { skip: ADAPTER_CHECKS };
+
+  it("pass for ringlet/node", async () => {
+    await checkAdapter(nodeAdapter, { ...skipHttp, websocket: true });
+  });
+
+  it("are not run unless asked for: the fetch bridge cannot upgrade and still passes without them", async () => {
+    await checkAdapter(startFetch, skipHttp);
+  });
+
+  it("name each failure of an adapter that cannot upgrade (the fetch bridge's 501)", async () => {
+    const error = (await checkAdapter(startFetch, { ...skipHttp, websocket: true }).catch(
+      (e: unknown) => e,
+    )) as AdapterCheckError;
+    expect(error).toBeInstanceOf(AdapterCheckError);
+    expect(error.failures.map((f) => [f.check, f.message])).toEqual([
+      ["websocket: echo", "the upgrade was answered with HTTP 501"],
+      ["websocket: ping and close", "the upgrade was answered with HTTP 501"],
+      ["websocket: listener error", "the upgrade was answered with HTTP 501"],
+    ]);
+  });
+
+  it("catch an adapter that upgrades but forgets onClose", async () => {
+    const start: StartAdapter = (handler) =>
+      nodeAdapter(async (request) => {
+        const response = (await handler(request)) as Response & { websocket?: { onClose?: unknown } };
+        if (response.websocket === undefined) return response;
+        return { ...response, websocket: { ...response.websocket, onClose: undefined } } as Response;
+      });
+    const error = (await checkAdapter(start, {
+      skip: [...ADAPTER_CHECKS, "websocket: listener error", "websocket: ping and close"],
+      websocket: true,
+      timeoutMs: 500,
+    }).catch((e: unknown) => e)) as AdapterCheckError;
+    expect(error.failures).toEqual([
+      {
+        check: "websocket: echo",
+        message:
+          'listener calls was ["open","text héllo ✓","binary 16384"], expected ["open","text héllo ✓","binary 16384","close 1005 "]',
+      },
+    ]);
+  });
+});
+
 describe("checkAdapter rejects a broken adapter, naming the check, what was seen and what was expected", () => {
   it("one that drops duplicate headers (keeps the first, as Node's req.headers does for some)", async () => {
     const start = corruptRequest((request) => {

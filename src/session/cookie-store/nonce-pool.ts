@@ -11,16 +11,16 @@ export const NONCE_BYTES = 12;
 const POOL_NONCES = 512;
 
 /**
- * A source of fresh nonces, refilled by `fill` (a CSPRNG such as `randomFillSync` or
- * `crypto.getRandomValues`) whenever it runs out. Each call returns a new array holding bytes no other
- * call returns.
+ * A source of fresh nonces of `size` bytes (default `NONCE_BYTES`), refilled by `fill` (a CSPRNG such as
+ * `randomFillSync` or `crypto.getRandomValues`) whenever it runs out. Each call returns a new array holding
+ * bytes no other call returns. The anti-forgery middleware draws its per-request masks from one too.
  *
  * @example
  * const nextNonce = noncePool((bytes) => crypto.getRandomValues(bytes));
  * const iv = nextNonce(); // 12 random bytes
  */
-export function noncePool(fill: (bytes: Uint8Array) => void): () => Uint8Array {
-  const pool = new Uint8Array(NONCE_BYTES * POOL_NONCES);
+export function noncePool(fill: (bytes: Uint8Array) => void, size = NONCE_BYTES): () => Uint8Array {
+  const pool = new Uint8Array(size * POOL_NONCES);
   let used = pool.length;
   return () => {
     if (used === pool.length) {
@@ -28,8 +28,8 @@ export function noncePool(fill: (bytes: Uint8Array) => void): () => Uint8Array {
       used = 0;
     }
     // A copy, never a view: the next refill overwrites the pool.
-    const nonce = pool.slice(used, used + NONCE_BYTES);
-    used += NONCE_BYTES;
+    const nonce = pool.slice(used, used + size);
+    used += size;
     return nonce;
   };
 }

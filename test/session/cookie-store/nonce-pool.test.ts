@@ -28,6 +28,15 @@ describe("noncePool", () => {
     });
   });
 
+  it("hands out nonces of another size when asked (the anti-forgery masks: 64 bytes)", () => {
+    const { fill, calls } = countingFill();
+    const next = noncePool(fill, 64);
+    const a = next();
+    const b = next();
+    expect(calls).toEqual([512 * 64]);
+    expect([a.length, b.length, a[0], b[0]]).toEqual([64, 64, 0, 64]);
+  });
+
   it("returns copies: a refill or a change to one nonce leaves the others as they were", () => {
     const { fill } = countingFill();
     const nextNonce = noncePool(fill);
