@@ -57,6 +57,22 @@ afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
+/** The relative links of a shipped Markdown file, as paths from the package root (fragments dropped). */
+function relativeLinks(page: string): string[] {
+  const text = readFileSync(join(app, "node_modules/ringlet", page), "utf8");
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1]!)
+    .filter((link) => !/^[a-z][a-z0-9+.-]*:/i.test(link) && !link.startsWith("#"))
+    .map((link) => normalize(join(dirname(page), link.replace(/#.*$/, ""))));
+}
+
+/** Whether `path` is a file of the tarball, and is there once installed. */
+function shipped(path: string): boolean {
+  return (
+    packed.files.some((file) => file.path === path) && existsSync(join(app, "node_modules/ringlet", path))
+  );
+}
+
 describe("the packed package", () => {
   it("installs with --omit=dev only ringlet and its runtime dependencies", () => {
     const lock = JSON.parse(readFileSync(join(app, "node_modules/.package-lock.json"), "utf8")) as {
@@ -91,18 +107,19 @@ describe("the packed package", () => {
   });
 
   it("ships every file the README links to, so the links work inside node_modules/ringlet", () => {
-    const files = new Set(packed.files.map((file) => file.path));
-    const readme = readFileSync(join(app, "node_modules/ringlet/README.md"), "utf8");
-    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
-      .map((match) => match[1]!)
-      .filter((link) => !/^[a-z][a-z0-9+.-]*:/i.test(link) && !link.startsWith("#"))
-      .map((link) => normalize(link.replace(/#.*$/, "")));
+    const links = relativeLinks("README.md");
     expect(links.length).toBeGreaterThan(10);
-    const missing = links.filter(
-      (link) => !files.has(link) || !existsSync(join(app, "node_modules/ringlet", link)),
+    expect(links.filter((link) => !shipped(link))).toEqual([]);
+  });
+
+  it("ships the targets of the relative links in every Markdown file it ships (docs link to each other)", () => {
+    const pages = packed.files.map((file) => file.path).filter((path) => path.endsWith(".md"));
+    expect(pages).toContain("docs/SPEC.md");
+    const missing = pages.flatMap((page) =>
+      relativeLinks(page)
+        .filter((link) => !shipped(link))
+        .map((link) => `${page} -> ${link}`),
     );
     expect(missing).toEqual([]);
-    // The links point at files, never above the package.
-    for (const link of links) expect(dirname(link).startsWith("..")).toBe(false);
   });
 });
