@@ -122,4 +122,22 @@ describe("the packed package", () => {
     );
     expect(missing).toEqual([]);
   });
+  // Last of the file: it adds tough-cookie to the application the tests above check without it.
+  it("runs createClient from the ESM and the CommonJS build once tough-cookie is installed", async () => {
+    await npm(["install", "--prefer-offline", "--no-save", "tough-cookie@6"], app);
+    const script = `
+      import { createRequire } from "node:module";
+      const app = (req) => ({ status: 200, headers: { "set-cookie": "n=v%3Bw; Path=/" }, body: req.headers.cookie ?? "" });
+      const bodies = [];
+      for (const { createClient } of [await import("ringlet/testing"), createRequire(import.meta.url)("ringlet/testing")]) {
+        const client = createClient(app);
+        await client.get("/");
+        bodies.push((await client.get("/")).body, client.cookie("n"));
+      }
+      console.log(JSON.stringify(bodies));
+    `;
+    writeFileSync(join(app, "client.mjs"), script);
+    const { stdout } = await run(process.execPath, ["client.mjs"], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual(["n=v%3Bw", "v%3Bw", "n=v%3Bw", "v%3Bw"]);
+  }, 120_000);
 });
