@@ -7,6 +7,7 @@ export const entries = {
   fetch: "src/adapters/fetch.ts",
   session: "src/session/index.ts",
   testing: "src/testing/index.ts",
+  conformance: "src/testing/conformance.ts",
   redis: "src/redis/index.ts",
 };
 

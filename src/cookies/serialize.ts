@@ -1,6 +1,7 @@
 /**
- * `serializeCookie` builds one `Set-Cookie` line (RFC 6265 §4.1) and refuses, with a `TypeError` naming the
- * cookie and the attribute, anything that would break the header or be silently dropped by a browser.
+ * `serializeCookie` builds one `Set-Cookie` line (RFC 6265 §4.1): the value, which is data, is encoded, never
+ * refused; a name or attribute that would break the header or be silently dropped by a browser is a programmer
+ * error, a `TypeError` naming the cookie and the attribute.
  */
 import { describeValue } from "../core/describe-value.js";
 import { isToken } from "../core/token.js";
@@ -32,8 +33,8 @@ export type CookieSpec = string | ({ value: string } & CookieAttributes);
 
 // RFC 6265 §4.1.1 cookie-octet without "%": values made only of these are written as they are.
 const PLAIN_VALUE = /^[\x21\x23-\x24\x26-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-// ";" would start a new attribute, CR/LF would split the header, other controls are refused by Node and browsers.
-const BREAKS_HEADER = /[\x00-\x1F\x7F;]/;
+// The printable ASCII characters that are not cookie-octets, and "%", which starts an escape.
+const NOT_OCTET = '"%,;\\';
 // RFC 6265 §4.1.1 path-value: any CHAR except CTLs or ";".
 const PATH_VALUE = /^\/[\x20-\x3A\x3C-\x7E]*$/;
 // RFC 1034 §3.5 labels (RFC 1123 allows a leading digit); a leading dot is tolerated (RFC 6265 §5.2.3).
@@ -58,34 +59,31 @@ export function assertCookieName(name: unknown): asserts name is string {
 }
 
 /**
- * The value as written on the wire: unchanged when it is made of RFC 6265 cookie-octets (a session key, a
- * base64url seal), otherwise `%` and the characters outside cookie-octet (space, `"`, `,`, `\`, non-ASCII)
- * are percent-encoded (UTF-8), so `parseCookies` reads back exactly this string. A value that cannot be
- * written throws a `TypeError` that says where the offending character is, never the value itself: cookie
- * values are often tokens, and errors end up in logs.
+ * The value as written on the wire. A value is data, so any string is written: unchanged when it is made of
+ * RFC 6265 §4.1.1 cookie-octets (a session key, a base64url seal), otherwise every character outside
+ * cookie-octet (controls, space, `"`, `,`, `;`, `\`, non-ASCII) and every `%` is percent-encoded as UTF-8,
+ * as `encodeURIComponent` does, so `parseCookies` reads back exactly this string. Only what is not text throws
+ * a `TypeError`: a non-string, or a lone UTF-16 surrogate (no UTF-8 form); the message says where, never
+ * the value itself, since cookie values are often tokens and errors end up in logs.
+ *
+ * @example
+ * encodeCookieValue("note", "v;w x"); // "v%3Bw%20x"
  */
 export function encodeCookieValue(name: string, value: unknown): string {
   if (typeof value !== "string") return fail(name, "value", `must be a string, got ${describeValue(value)}`);
   if (PLAIN_VALUE.test(value)) return value;
-  const breaks = value.search(BREAKS_HEADER);
-  if (breaks !== -1) {
-    return fail(
-      name,
-      "value",
-      `must not contain ";", CR, LF or other control characters, found ${JSON.stringify(value[breaks])} at index ${breaks}`,
-    );
-  }
   let out = "";
   let index = 0;
   for (const char of value) {
     const code = char.codePointAt(0)!;
     if (code >= 0xd800 && code <= 0xdfff) {
-      return fail(name, "value", `contains a lone UTF-16 surrogate at index ${index}`);
+      return fail(
+        name,
+        "value",
+        `contains a lone UTF-16 surrogate at index ${index}, which has no UTF-8 form`,
+      );
     }
-    out +=
-      code > 0x7e || char === "%" || char === " " || char === '"' || char === "," || char === "\\"
-        ? encodeURIComponent(char)
-        : char;
+    out += code < 0x21 || code > 0x7e || NOT_OCTET.includes(char) ? encodeURIComponent(char) : char;
     index += char.length;
   }
   return out;
@@ -198,8 +196,9 @@ function prefixRules(
 }
 
 /**
- * One `Set-Cookie` header line. Throws a `TypeError` naming the cookie and the attribute for a name that is not
- * a token, a value containing `;`, CR, LF or a control character, an unknown or malformed attribute,
+ * One `Set-Cookie` header line, the value encoded by `encodeCookieValue`. Throws a `TypeError` naming the
+ * cookie and the attribute for a name that is not a token, a value that is not a string or holds a lone
+ * surrogate, an unknown or malformed attribute,
  * `sameSite: "none"` or `partitioned` without `secure`, and a `__Secure-`/`__Host-` name whose attributes
  * break the prefix rules.
  *

@@ -113,7 +113,7 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * import { serve } from "ringlet/node";
- * import { checkAdapter } from "ringlet/testing";
+ * import { checkAdapter } from "ringlet/conformance";
  *
  * await checkAdapter((handler) => serve(handler, { port: 0, hostname: "127.0.0.1" }));
  */

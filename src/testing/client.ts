@@ -1,9 +1,11 @@
 /**
  * `createClient`: a browser-like client that calls a handler in-process (no socket) and keeps a real cookie
  * jar (tough-cookie), so `Set-Cookie` lines behave as in a browser: Path and Domain scoping, deletion by
- * `Max-Age=0` or a past `Expires`, `Secure` only over https, expiry on an injectable clock.
+ * `Max-Age=0` or a past `Expires`, `Secure` only over https, expiry on an injectable clock. tough-cookie is an
+ * optional peer dependency: it is loaded when the first client is made, so `ringlet/testing` loads without it.
  */
-import { Cookie, CookieJar, MemoryCookieStore } from "tough-cookie";
+import { createRequire } from "node:module";
+import type { Cookie, CookieJar } from "tough-cookie";
 import { z } from "zod";
 import {
   defaultOnError,
@@ -165,6 +167,7 @@ export function createClient(
   const baseUrl = new URL(options.baseUrl ?? "http://localhost/");
   const now = options.now ?? Date.now;
   const onError = options.onError ?? defaultOnError;
+  const { Cookie, CookieJar, MemoryCookieStore } = toughCookie();
   const store = new MemoryCookieStore();
   const jar = new CookieJar(store, {
     // The brief's rule, stricter than browsers' localhost exception: a Secure cookie needs https.
@@ -370,6 +373,24 @@ export function createClient(
     clearCookies: () => jar.removeAllCookiesSync(),
     jar,
   };
+}
+
+let loaded: typeof import("tough-cookie") | undefined;
+
+// Loaded synchronously (createClient and the jar's methods are synchronous) by Node's resolution from this
+// file, so the peer the application installed is found under any package manager.
+function toughCookie(): typeof import("tough-cookie") {
+  if (loaded !== undefined) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)("tough-cookie") as typeof import("tough-cookie");
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "MODULE_NOT_FOUND") throw error;
+    throw new Error(
+      "createClient needs the optional peer dependency tough-cookie: npm install -D tough-cookie",
+      { cause: error },
+    );
+  }
+  return loaded;
 }
 
 // Fetch §4.4 (HTTP-redirect fetch): 303, and 301/302 after a POST, become a GET without a body; 307 and

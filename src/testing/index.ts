@@ -1,32 +1,10 @@
 /**
- * `ringlet/testing`: tools to test ringlet applications, stores and adapters: `mockRequest`, a client with a
- * real cookie jar, fast-check arbitraries, conformance checks for session stores and adapters, and a raw
- * HTTP/1.1 connection. docs/testing.md shows them.
+ * `ringlet/testing`: tools to test ringlet applications: `mockRequest`, a client with a real cookie jar, and a
+ * raw HTTP/1.1 connection. It loads without any optional peer dependency; `createClient` needs tough-cookie.
+ * The fast-check tools (arbitraries and conformance checks) are in `ringlet/conformance`. docs/testing.md
+ * shows them.
  */
 
-// fast-check is a peer dependency of this entry only (optional for the package, so production installs of
-// `ringlet` do not pull it in): install it beside ringlet to use `ringlet/testing`.
-export * as arbitraries from "./arbitraries.js";
-export {
-  ADAPTER_CHECKS,
-  type AdapterCheck,
-  AdapterCheckError,
-  type AdapterCheckFailure,
-  type AdapterServer,
-  type CheckAdapterOptions,
-  checkAdapter,
-  type StartAdapter,
-  WEBSOCKET_CHECKS,
-} from "./check-adapter.js";
-export {
-  type CheckSessionStoreOptions,
-  type CheckSessionStoreResult,
-  checkSessionStore,
-  estimateKeyBits,
-  type SessionStoreLaw,
-  SessionStoreLawError,
-  type StoreFactoryContext,
-} from "./check-session-store.js";
 export {
   type Client,
   type ClientCookie,

@@ -77,9 +77,10 @@ describe("setCookie", () => {
     expect([...(lines as readonly string[])].sort()).toEqual(["a=1", "b=2", "c=3", "d=4"]);
   });
 
-  it("throws the serializer's TypeError for a bad name, value or attribute", () => {
+  it("throws the serializer's TypeError for a bad name, value or attribute, and encodes a value with ;", () => {
     expect(() => setCookie(response(), "bad name", "v")).toThrow(TypeError);
-    expect(() => setCookie(response(), "a", "x;y")).toThrow(/Cookie "a": value/);
+    expect(() => setCookie(response(), "a", 1 as never)).toThrow(/Cookie "a": value must be a string/);
+    expect(setCookie(response(), "a", "x;y").headers["set-cookie"]).toEqual(["a=x%3By"]);
     expect(() => setCookie(response(), "a", "v", { sameSite: "none" })).toThrow(/secure/);
   });
 

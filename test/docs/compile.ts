@@ -12,6 +12,7 @@ const ENTRIES: Record<string, string> = {
   "ringlet/node": "src/adapters/node.js",
   "ringlet/session": "src/session/index.js",
   "ringlet/testing": "src/testing/index.js",
+  "ringlet/conformance": "src/testing/conformance.js",
 };
 
 /** The ```ts blocks of a Markdown text, in order. */
