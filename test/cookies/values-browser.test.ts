@@ -1,17 +1,14 @@
 // Cookie values through a real browser: what `wrapCookies` sends in Set-Cookie, headless Chromium stores and
 // sends back in its Cookie header, and `request.cookies` must read exactly the strings the handler set.
-import { existsSync } from "node:fs";
 import fc from "fast-check";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
 import { wrapCookies } from "../../src/cookies/middleware.js";
 import { json, text } from "../../src/core/response.js";
+import { chromiumAvailable, launchChromium } from "../chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 // Required in CI (.ci/run installs Chromium); elsewhere skipped, loudly, when the browser is missing.
-const run = existsSync(CHROMIUM) || process.env.CI === "true";
-if (!run) console.log(`values-browser: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);
+const run = chromiumAvailable("values-browser");
 
 const VALUES = [
   "v;w x",
@@ -48,18 +45,7 @@ describe.runIf(run)("cookie values in a real browser (headless Chromium)", () =>
   });
 
   it("reads back every value the handler set, byte for byte", async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const base = `http://localhost:${server.port}`;

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
 import { notFound, response } from "../../src/core/response.js";
@@ -15,12 +14,10 @@ import {
 } from "../../src/session/anti-forgery.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import { type UntypedSession, wrapSession } from "../../src/session/wrap-session.js";
+import { chromiumAvailable, launchPersistentChromium } from "../chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 // Required in CI (.ci/run installs Chromium); elsewhere skipped, loudly, when the browser is missing.
-const run = existsSync(CHROMIUM) || process.env.CI === "true";
-if (!run)
-  console.log(`anti-forgery-browser: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);
+const run = chromiumAvailable("anti-forgery-browser");
 
 const html = (body: string) => ({
   status: 200,
@@ -73,18 +70,7 @@ describe.runIf(run)("wrapAntiForgery in a real browser (headless Chromium)", () 
     site = await serve(app, { port: 0 });
     other = await serve((req) => (req.uri === "/" ? html(copiedForm) : notFound("")), { port: 0 });
     profile = await mkdtemp(join(tmpdir(), "ringlet-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    context = await launchPersistentChromium(profile);
   });
 
   afterAll(async () => {

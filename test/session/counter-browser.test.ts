@@ -1,16 +1,13 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { counterApp } from "../../examples/counter.js";
 import { type RunningServer, serve } from "../../src/adapters/node.js";
+import { chromiumAvailable, launchPersistentChromium } from "../chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 // Required in CI (.ci/run installs Chromium); elsewhere skipped, loudly, when the browser is missing.
-const run = existsSync(CHROMIUM) || process.env.CI === "true";
-if (!run) console.log(`counter-browser: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);
+const run = chromiumAvailable("counter-browser");
 
 describe.runIf(run)("the counter in a real browser (headless Chromium)", () => {
   let server: RunningServer;
@@ -27,18 +24,7 @@ describe.runIf(run)("the counter in a real browser (headless Chromium)", () => {
   });
 
   it("counts up across reloads, and the HttpOnly session cookie is hidden from document.cookie", async () => {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const context = await launchPersistentChromium(profile);
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       // `localhost` as a person would type it; the server listens on 127.0.0.1.
