@@ -35,7 +35,16 @@ export {
 export { assertJsonRoundTrip, MAX_SESSION_DEPTH } from "./json-check.js";
 export { isSessionKeyShape, newSessionKey, SESSION_KEY_LENGTH } from "./keys.js";
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from "./memory-store.js";
-export type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
+export {
+  isVersionedStore,
+  type SessionData,
+  type SessionReport,
+  type SessionStore,
+  type SessionVersion,
+  type StoreReadContext,
+  type VersionedSession,
+  type VersionedSessionStore,
+} from "./store.js";
 export {
   type Incoming,
   type Outgoing,
