@@ -30,3 +30,17 @@ export class CookieTooLargeError extends Error {
     this.limit = limit;
   }
 }
+
+/**
+ * A session write met a concurrent one that changed the same keys, and `wrapSession`'s `onConflict` is
+ * `"reject"` (or `"retry"` ran out of attempts): 409 Conflict. `contested` names the keys, never their values.
+ */
+export class SessionConflictError extends HttpError {
+  readonly contested: readonly string[];
+
+  constructor(contested: readonly string[], message = "The session was changed by a concurrent request") {
+    super(409, message);
+    this.name = "SessionConflictError";
+    this.contested = Object.freeze([...contested]);
+  }
+}

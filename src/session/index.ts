@@ -23,7 +23,7 @@ export {
   cookieStore,
   DEFAULT_COOKIE_STORE_MAX_AGE,
 } from "./cookie-store/cookie-store.js";
-export { CookieTooLargeError, SessionStoreError } from "./errors.js";
+export { CookieTooLargeError, SessionConflictError, SessionStoreError } from "./errors.js";
 export {
   type FlashOptions,
   type FlashRequestKeys,

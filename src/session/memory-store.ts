@@ -8,7 +8,13 @@ import { parseOptions } from "../core/parse-options.js";
 import { isFunction } from "../core/types.js";
 import { isSessionKeyShape, newSessionKey } from "./keys.js";
 import { readSnapshot, type Snapshot, snapshot } from "./snapshot.js";
-import type { SessionData, SessionStore, StoreReadContext } from "./store.js";
+import type {
+  SessionData,
+  SessionVersion,
+  StoreReadContext,
+  VersionedSession,
+  VersionedSessionStore,
+} from "./store.js";
 
 /** Options of `memoryStore`, each with its default. */
 export interface MemoryStoreOptions {
@@ -22,11 +28,15 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/** A memory store: a `SessionStore` whose methods all answer synchronously, plus housekeeping. */
-export interface MemoryStore<Data extends SessionData = SessionData> extends SessionStore<Data> {
+/**
+ * A memory store: a versioned `SessionStore` whose methods all answer synchronously, plus housekeeping.
+ */
+export interface MemoryStore<Data extends SessionData = SessionData> extends VersionedSessionStore<Data> {
   readSession(key: string, context?: StoreReadContext): Data | undefined;
   writeSession(key: string | undefined, data: Data): string;
   deleteSession(key: string): void;
+  readVersionedSession(key: string, context?: StoreReadContext): VersionedSession<Data> | undefined;
+  writeSessionIfVersion(key: string, data: Data, version: SessionVersion): string | null;
   /** Live sessions (expired ones are swept first). */
   readonly size: number;
   /** Forget every session (and stop the sweep timer until the next write). */
@@ -47,6 +57,8 @@ const optionsSchema = z.strictObject({
 interface Entry {
   stored: Snapshot<SessionData>;
   expires: number;
+  /** Counts the writes of this session: its `SessionVersion`. */
+  version: number;
 }
 
 interface Timer {
@@ -115,46 +127,75 @@ export function memoryStore<Data extends SessionData = SessionData>(
     timer = undefined;
   };
 
+  /** The live entry under `key` (refreshed), or `undefined`, with the reason told to `context`. */
+  const lookup = (key: string, context: StoreReadContext | undefined): Entry | undefined => {
+    // Only keys from newSessionKey() are ever stored, so a hit needs no shape check; the shape only
+    // makes the report of a miss more precise.
+    const entry = sessions.get(key);
+    if (entry === undefined) {
+      const shaped = typeof key === "string" && isSessionKeyShape(key);
+      context?.report({
+        kind: "rejected-cookie",
+        reason: shaped ? "unknown session key" : "not a memory-store session key",
+      });
+      return undefined;
+    }
+    const time = now();
+    if (entry.expires <= time) {
+      sessions.delete(key);
+      context?.report({ kind: "rejected-cookie", reason: "session expired" });
+      return undefined;
+    }
+    touch(key, entry, time);
+    return entry;
+  };
+
+  const copyOf = (data: Data, method: string): Snapshot<SessionData> => {
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      throw new TypeError(
+        `memoryStore.${method}: data must be an object, got ${Array.isArray(data) ? "an array" : String(data)}`,
+      );
+    }
+    return snapshot<SessionData>(data);
+  };
+
   return {
     readSession(key, context) {
-      // Only keys from newSessionKey() are ever stored, so a hit needs no shape check; the shape only
-      // makes the report of a miss more precise.
-      const entry = sessions.get(key);
-      if (entry === undefined) {
-        const shaped = typeof key === "string" && isSessionKeyShape(key);
-        context?.report({
-          kind: "rejected-cookie",
-          reason: shaped ? "unknown session key" : "not a memory-store session key",
-        });
-        return undefined;
-      }
+      const entry = lookup(key, context);
+      return entry === undefined ? undefined : (readSnapshot(entry.stored) as Data);
+    },
+
+    readVersionedSession(key, context) {
+      const entry = lookup(key, context);
+      if (entry === undefined) return undefined;
+      return { data: readSnapshot(entry.stored) as Data, version: entry.version };
+    },
+
+    writeSessionIfVersion(key, data, version) {
+      const stored = copyOf(data, "writeSessionIfVersion");
       const time = now();
-      if (entry.expires <= time) {
-        sessions.delete(key);
-        context?.report({ kind: "rejected-cookie", reason: "session expired" });
-        return undefined;
-      }
-      touch(key, entry, time);
-      return readSnapshot(entry.stored) as Data;
+      const current = sessions.get(key);
+      // Deleted, expired or written since: the caller's data was computed from a state that is gone.
+      if (current === undefined || current.expires <= time || current.version !== version) return null;
+      current.stored = stored;
+      current.version++;
+      touch(key, current, time);
+      return key;
     },
 
     writeSession(key, data) {
-      if (typeof data !== "object" || data === null || Array.isArray(data)) {
-        throw new TypeError(
-          `memoryStore.writeSession: data must be an object, got ${Array.isArray(data) ? "an array" : String(data)}`,
-        );
-      }
-      const stored = snapshot<SessionData>(data);
+      const stored = copyOf(data, "writeSession");
       const time = now();
       const current = key === undefined ? undefined : sessions.get(key);
       if (current !== undefined && current.expires > time) {
         current.stored = stored;
+        current.version++;
         touch(key!, current, time);
         return key!;
       }
       if (current !== undefined) sessions.delete(key!);
       const id = newSessionKey();
-      sessions.set(id, { stored, expires: time + ttl });
+      sessions.set(id, { stored, expires: time + ttl, version: 1 });
       if (sessions.size > maxEntries) {
         for (const oldest of sessions.keys()) {
           sessions.delete(oldest);

@@ -20,9 +20,20 @@ import {
   type Request,
   type Response,
 } from "../core/types.js";
-import { CookieTooLargeError, SessionStoreError } from "./errors.js";
+import { cancelBody } from "../core/cancel-body.js";
+import { CookieTooLargeError, SessionConflictError, SessionStoreError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
-import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "./store.js";
+import { changedKeys, mergeChanges, sessionChanges } from "./merge.js";
+import {
+  isVersionedStore,
+  type SessionData,
+  type SessionReport,
+  type SessionStore,
+  type SessionVersion,
+  type StoreReadContext,
+  type VersionedSession,
+  type VersionedSessionStore,
+} from "./store.js";
 
 /**
  * The session's type when neither a type argument nor a `schema` gives one: any value under any key, as in
@@ -87,7 +98,14 @@ export interface SessionSchema<S extends SessionData = SessionData> {
  * - `schema`: a zod schema (anything with `safeParse`) for the session data. Data that fails it is treated
  *   as no session and reported (`invalid-session`). Default: none.
  * - `onError(report, request)`: default: silent for `rejected-cookie` (tampered and stale cookies are normal
- *   on the internet), one `console.error` line for `invalid-session` and `store-failure`.
+ *   on the internet) and `session-conflict` (concurrency is normal too), one `console.error` line for
+ *   `invalid-session` and `store-failure`.
+ * - `onConflict`: what to do when another request wrote the session after this one read it and both changed
+ *   the same top-level key (needs a versioned store, docs/stores.md; changes to different keys are always
+ *   both kept). `"merge"` (default): this request's value wins for that key only. `"retry"`: run the handler
+ *   again on the fresh session (declares the handler pure: it may run up to `maxAttempts` times).
+ *   `"reject"`: answer 409 Conflict (`SessionConflictError`).
+ * - `maxAttempts`: with `"retry"`, the most times the handler runs for one request; past it, 409. Default 3.
  */
 export interface SessionOptions<S extends SessionData = UntypedSession> {
   store?: SessionStore<any> | undefined;
@@ -96,6 +114,8 @@ export interface SessionOptions<S extends SessionData = UntypedSession> {
   cookieAttrs?: CookieAttributes | undefined;
   schema?: SessionSchema<S> | undefined;
   onError?: SessionErrorHook | undefined;
+  onConflict?: "merge" | "retry" | "reject" | undefined;
+  maxAttempts?: number | undefined;
 }
 
 // RFC 6265 §4.1.1 cookie-octets: what a key can be made of. Longer than 4096 never fits a cookie (§6.1).
@@ -153,12 +173,25 @@ const optionsSchema = z.strictObject({
     ),
   ),
   onError: z.optional(z.custom<SessionErrorHook>(isFunction, "must be a function")),
+  onConflict: z.optional(
+    z.enum(["merge", "retry", "reject"], { error: 'must be "merge", "retry" or "reject"' }),
+  ),
+  maxAttempts: z.optional(
+    z.int({ error: "must be a positive integer" }).check(z.positive("must be a positive integer")),
+  ),
 });
+
+/**
+ * How many times in a row a merged write may meet yet another concurrent write before the request gives up
+ * with 409. Each failed conditional write means some other write landed, so the session keeps moving; the
+ * bound only keeps one request from waiting forever behind a flood of writers.
+ */
+const MAX_MERGES = 100;
 
 const DEFAULT_ATTRS: CookieAttributes = { path: "/", httpOnly: true, sameSite: "lax" };
 
 function defaultOnError(report: SessionReport, request: Request): void {
-  if (report.kind === "rejected-cookie") return;
+  if (report.kind === "rejected-cookie" || report.kind === "session-conflict") return;
   const cause = report.cause instanceof Error ? `: ${report.cause.message}` : "";
   console.error(
     `ringlet session ${report.kind}: ${report.reason}${cause} (${request.method} ${request.uri})`,
@@ -182,6 +215,10 @@ function mergeAttrs(base: CookieAttributes, over: CookieAttributes | undefined):
  */
 class CompiledSessionConfig {
   readonly store: SessionStore<SessionData>;
+  /** The store, when it implements the versioned extension. */
+  readonly versioned: VersionedSessionStore<SessionData> | undefined;
+  readonly onConflict: "merge" | "retry" | "reject";
+  readonly maxAttempts: number;
   readonly cookieName: string;
   readonly schema: SessionSchema | undefined;
   readonly onError: SessionErrorHook;
@@ -204,6 +241,16 @@ class CompiledSessionConfig {
       throw new TypeError(`${owner}: option "cookieAttrs": ${(error as Error).message}`);
     }
     this.store = (parsed.store as SessionStore<SessionData> | undefined) ?? memoryStore();
+    this.versioned = isVersionedStore(this.store) ? this.store : undefined;
+    this.onConflict = parsed.onConflict ?? "merge";
+    this.maxAttempts = parsed.maxAttempts ?? 3;
+    if (this.versioned === undefined && this.onConflict !== "merge") {
+      // Without versions a conflict cannot be seen, so the promise of "retry" or "reject" could not be kept.
+      throw new TypeError(
+        `${owner}: option "onConflict": "${this.onConflict}" needs a versioned store ` +
+          "(readVersionedSession and writeSessionIfVersion, docs/stores.md); this store has none",
+      );
+    }
     this.schema = parsed.schema;
     this.onError = parsed.onError ?? defaultOnError;
   }
@@ -329,6 +376,34 @@ function withSession<Req extends Request, S extends SessionData>(
   return { ...request, session: session as Partial<S>, sessionKey };
 }
 
+/**
+ * The version each request's session was read at, keyed by the request `sessionRequest` made (so the halves
+ * find it too), with the config that read it: a conditional write needs both.
+ */
+const readVersions = new WeakMap<object, { config: CompiledSessionConfig; version: SessionVersion }>();
+
+/** `data` if it is an object that passes the schema (parsed by it); else `undefined`, reported. */
+function checkData(config: CompiledSessionConfig, request: Request, data: unknown): SessionData | undefined {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    config.report(request, {
+      kind: "invalid-session",
+      reason: "the store returned data that is not an object",
+    });
+    return undefined;
+  }
+  if (config.schema === undefined) return data as SessionData;
+  const result = config.schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where =
+    issue === undefined || issue.path.length === 0 ? "session" : `session.${issue.path.join(".")}`;
+  config.report(request, {
+    kind: "invalid-session",
+    reason: `${where}: ${issue?.message ?? "does not match the schema"}`,
+  });
+  return undefined;
+}
+
 /** The session the store returned, if it is an object (and passes the schema); else none, reported. */
 function adopt<Req extends Request, S extends SessionData>(
   config: CompiledSessionConfig,
@@ -337,28 +412,21 @@ function adopt<Req extends Request, S extends SessionData>(
   data: unknown,
 ): Req & SessionRequestKeys<S> {
   if (data === undefined || data === null) return withSession(request, EMPTY, undefined);
-  if (typeof data !== "object" || Array.isArray(data)) {
-    config.report(request, {
-      kind: "invalid-session",
-      reason: "the store returned data that is not an object",
-    });
-    return withSession(request, EMPTY, undefined);
-  }
-  if (config.schema !== undefined) {
-    const result = config.schema.safeParse(data);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const where =
-        issue === undefined || issue.path.length === 0 ? "session" : `session.${issue.path.join(".")}`;
-      config.report(request, {
-        kind: "invalid-session",
-        reason: `${where}: ${issue?.message ?? "does not match the schema"}`,
-      });
-      return withSession(request, EMPTY, undefined);
-    }
-    data = result.data;
-  }
-  return withSession(request, data as SessionData, key);
+  const checked = checkData(config, request, data);
+  return checked === undefined ? withSession(request, EMPTY, undefined) : withSession(request, checked, key);
+}
+
+/** `adopt` for a versioned read: the request also remembers the version, for the conditional write. */
+function adoptVersioned<Req extends Request, S extends SessionData>(
+  config: CompiledSessionConfig,
+  request: Req,
+  key: string,
+  read: VersionedSession | undefined | null,
+): Req & SessionRequestKeys<S> {
+  if (read === undefined || read === null) return withSession(request, EMPTY, undefined);
+  const adopted = adopt<Req, S>(config, request, key, read.data);
+  if (adopted.sessionKey !== undefined) readVersions.set(adopted, { config, version: read.version });
+  return adopted;
 }
 
 /**
@@ -394,6 +462,16 @@ function loadSession<Req extends Request, S extends SessionData>(
     return withSession(request, EMPTY, undefined);
   }
   const context: StoreReadContext = { report: (what) => config.report(request, what) };
+  const versioned = config.versioned;
+  if (versioned !== undefined) {
+    return callStore(
+      config,
+      request,
+      "readSession",
+      () => versioned.readVersionedSession(key, context),
+      (read) => adoptVersioned<Req, S>(config, request, key, read),
+    );
+  }
   return callStore(
     config,
     request,
@@ -467,13 +545,22 @@ function decide(response: Response & SessionResponseKeys<SessionData>, key: stri
   return { action: recreateSession === true ? "renew" : "write", key, data: session, attrs };
 }
 
+/**
+ * `finish`'s answer when `onConflict` is `"retry"` and another request changed the keys this one changed:
+ * run the handler again on `request`, which carries the fresh session.
+ */
+class Retry {
+  constructor(readonly request: Request & SessionRequestKeys<SessionData>) {}
+}
+
 /** Carry out `decision` against the store; the returned response has the `Set-Cookie` line it needs. */
 function perform<Res extends Response>(
   config: CompiledSessionConfig,
-  request: Request,
+  request: Request & Partial<SessionRequestKeys<any>>,
   response: Res,
   decision: Decision,
-): Awaitable<Res> {
+  attempt: number | undefined,
+): Awaitable<Res | Retry> {
   switch (decision.action) {
     case "keep":
       return response;
@@ -488,9 +575,124 @@ function perform<Res extends Response>(
       return deleteThen(config, request, decision.key, () =>
         write(config, request, response, undefined, decision.data, decision.attrs),
       );
-    case "write":
+    case "write": {
+      const read = decision.key === undefined ? undefined : readVersions.get(request);
+      if (read !== undefined && read.config === config && request.session !== undefined) {
+        const target: WriteTarget = {
+          key: decision.key!,
+          attrs: decision.attrs,
+          base: request.session as SessionData,
+          data: decision.data,
+          attempt,
+          merges: 0,
+        };
+        return writeIfUnchanged(config, request, response, target, decision.data, read.version);
+      }
       return write(config, request, response, decision.key, decision.data, decision.attrs);
+    }
   }
+}
+
+/** Where a conditional write goes, and how far this request's conflict handling has got. */
+interface WriteTarget {
+  readonly key: string;
+  readonly attrs: CookieAttributes | undefined;
+  /** The session the handler saw, and the one it answered with: its changes are between the two. */
+  readonly base: SessionData;
+  readonly data: SessionData;
+  /**
+   * How many times the handler has run for this request (1 the first time), or `undefined` when it cannot
+   * run again (the `sessionResponse` half has no handler to run).
+   */
+  readonly attempt: number | undefined;
+  /** How many merged writes have met yet another concurrent write. */
+  readonly merges: number;
+}
+
+/**
+ * Write `data` only if the session is still at `version`; on a conflict, re-read it and merge, retry or
+ * reject (docs/sessions.md, "Concurrent requests"). `data` is the handler's session the first time, then
+ * its changes merged onto the session as last read.
+ */
+function writeIfUnchanged<Res extends Response>(
+  config: CompiledSessionConfig,
+  request: Request,
+  response: Res,
+  target: WriteTarget,
+  data: SessionData,
+  version: SessionVersion,
+): Awaitable<Res | Retry> {
+  const store = config.versioned!;
+  return callStore(
+    config,
+    request,
+    "writeSession",
+    () => store.writeSessionIfVersion(target.key, data, version),
+    (written) => {
+      if (written === null) return resolveConflict(config, request, response, target);
+      return afterWrite(config, request, response, target.key, written, target.attrs);
+    },
+  );
+}
+
+function resolveConflict<Res extends Response>(
+  config: CompiledSessionConfig,
+  request: Request,
+  response: Res,
+  target: WriteTarget,
+): Awaitable<Res | Retry> {
+  const store = config.versioned!;
+  const context: StoreReadContext = { report: (what) => config.report(request, what) };
+  return callStore(
+    config,
+    request,
+    "readSession",
+    () => store.readVersionedSession(target.key, context),
+    (read) => {
+      // Gone (deleted by a logout elsewhere, expired) reads as empty: the changes then start a new session.
+      const checked = read === undefined || read === null ? undefined : checkData(config, request, read.data);
+      const fresh = checked ?? EMPTY;
+      // Always the changes from what the handler saw: a key this request set, which an earlier merge found
+      // already at that value, must still win over a write that changed it again since.
+      const mine = sessionChanges(target.base, target.data);
+      const { data: merged, contested } = mergeChanges(target.base, fresh, mine);
+      const keys = changedKeys(mine);
+      const conflict = (resolution: "merged" | "retried" | "rejected", reason: string) =>
+        config.report(request, { kind: "session-conflict", reason, resolution, keys, contested });
+
+      const { attempt } = target;
+      if (contested.length > 0 && config.onConflict === "retry" && attempt !== undefined && attempt < config.maxAttempts) {
+        conflict("retried", `a concurrent request changed the same keys; running the handler again`);
+        const again = withSession<Request, SessionData>(
+          request,
+          fresh,
+          read === undefined || read === null ? undefined : target.key,
+        );
+        if (read !== undefined && read !== null) readVersions.set(again, { config, version: read.version });
+        return new Retry(again);
+      }
+      if (contested.length > 0 && config.onConflict !== "merge") {
+        const reason =
+          config.onConflict === "reject"
+            ? "a concurrent request changed the same keys"
+            : attempt === undefined
+              ? "a concurrent request changed the same keys (sessionResponse cannot run the handler again)"
+              : `a concurrent request changed the same keys on each of ${attempt} runs of the handler`;
+        conflict("rejected", reason);
+        throw new SessionConflictError(contested);
+      }
+      if (target.merges >= MAX_MERGES) {
+        conflict("rejected", `the session kept changing through ${MAX_MERGES} merged writes`);
+        throw new SessionConflictError(contested);
+      }
+      conflict("merged", "a concurrent request wrote the session; this request's changes were merged");
+      if (read === undefined || read === null) {
+        return write(config, request, response, undefined, merged, target.attrs);
+      }
+      const next: WriteTarget = { ...target, merges: target.merges + 1 };
+      return writeIfUnchanged(config, request, response, next, merged, read.version);
+    },
+  );
 }
 
 function deleteThen<T>(
@@ -516,16 +718,26 @@ function write<Res extends Response>(
     request,
     "writeSession",
     () => config.store.writeSession(key, data),
-    (written) => {
-      // The key kept on update was already checked on the way in.
-      if (written !== key || key === undefined) checkKey(config, request, written);
-      // Ring: send the cookie when the key changed, or when attributes were given for this response.
-      if (written !== key || attrs !== undefined) {
-        return withCookie(config, request, response, written, attrs, false);
-      }
-      return response;
-    },
+    (written) => afterWrite(config, request, response, key, written, attrs),
   );
+}
+
+/** The response after a write that returned `written` for `key`: with a cookie when the key changed. */
+function afterWrite<Res extends Response>(
+  config: CompiledSessionConfig,
+  request: Request,
+  response: Res,
+  key: string | undefined,
+  written: string,
+  attrs: CookieAttributes | undefined,
+): Res {
+  // The key kept on update was already checked on the way in.
+  if (written !== key || key === undefined) checkKey(config, request, written);
+  // Ring: send the cookie when the key changed, or when attributes were given for this response.
+  if (written !== key || attrs !== undefined) {
+    return withCookie(config, request, response, written, attrs, false);
+  }
+  return response;
 }
 
 function checkKey(config: CompiledSessionConfig, request: Request, key: unknown): void {
@@ -570,21 +782,24 @@ export function sessionResponse<Res extends Response, S extends SessionData = Un
   request: Request & Partial<SessionRequestKeys<any>>,
   config?: SessionConfig,
 ): Awaitable<Outgoing<Res>> {
-  return finish(configOf(config, "sessionResponse"), response, request) as Awaitable<Outgoing<Res>>;
+  return finish(configOf(config, "sessionResponse"), response, request, undefined) as Awaitable<
+    Outgoing<Res>
+  >;
 }
 
 function finish<Res extends Response>(
   config: CompiledSessionConfig,
   response: (Res & SessionResponseKeys<SessionData>) | null | undefined,
   request: Request & Partial<SessionRequestKeys<any>>,
-): Awaitable<Response | null | undefined> {
+  attempt: number | undefined,
+): Awaitable<Response | Retry | null | undefined> {
   if (response === undefined || response === null) return response;
   if (!("session" in response) && !("sessionCookieAttrs" in response) && !("recreateSession" in response)) {
     return response;
   }
   const decision = decide(response, request.sessionKey);
   const { session: _s, sessionCookieAttrs: _a, recreateSession: _r, ...rest } = response;
-  return perform(config, request, rest, decision);
+  return perform(config, request, rest, decision, attempt);
 }
 
 /**
@@ -630,9 +845,17 @@ function wrapWithConfig<S extends SessionData, Req extends Request, Res extends 
   handler: Handler<Req & SessionRequestKeys<S>, Res & SessionResponseKeys<S>>,
   config: CompiledSessionConfig,
 ): Handler<Incoming<Req>, Outgoing<Res>> {
-  const respond = (request: Req & SessionRequestKeys<S>) =>
-    andThen(handler(request), (response) => finish(config, response, request));
-  return ((request: Req) => andThen(loadSession<Req, S>(config, request), respond)) as unknown as Handler<
+  const run = (request: Req & SessionRequestKeys<S>, attempt: number): Awaitable<unknown> =>
+    andThen(handler(request), (response) =>
+      andThen(finish(config, response, request, attempt), (outcome) => {
+        if (!(outcome instanceof Retry)) return outcome;
+        // The answer computed from the stale session is dropped; a streamed body must not leak its source.
+        cancelBody(response?.body);
+        return run(outcome.request as Req & SessionRequestKeys<S>, attempt + 1);
+      }),
+    );
+  const first = (request: Req & SessionRequestKeys<S>) => run(request, 1);
+  return ((request: Req) => andThen(loadSession<Req, S>(config, request), first)) as unknown as Handler<
     Incoming<Req>,
     Outgoing<Res>
   >;

@@ -9,7 +9,14 @@ import { describeError } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
 import { type Awaitable, isFunction, isThenable } from "../core/types.js";
 import { newSessionKey } from "../session/keys.js";
-import type { SessionData, SessionReport, SessionStore, StoreReadContext } from "../session/store.js";
+import {
+  isVersionedStore,
+  type SessionData,
+  type SessionReport,
+  type SessionStore,
+  type StoreReadContext,
+  type VersionedSessionStore,
+} from "../session/store.js";
 import { sessionData } from "./arbitraries.js";
 
 /** The laws `checkSessionStore` checks; a `SessionStoreLawError` names the one that broke. */
@@ -39,7 +46,14 @@ export type SessionStoreLaw =
    */
   | "concurrency"
   /** A report given to the read context has a known `kind` and a non-empty `reason`. */
-  | "report";
+  | "report"
+  /**
+   * With `versioned: true`: `readVersionedSession` returns what `readSession` does, with a version; a
+   * conditional write with the version just read lands and returns the key; one with a version that a later
+   * write (of other data) replaced, or on a deleted key, stores nothing and returns `null`; of several
+   * concurrent conditional writes of different data with the same version, exactly one lands.
+   */
+  | "versioned";
 
 /** What `makeStore` receives: the clock the store must use, in milliseconds since the epoch. */
 export interface StoreFactoryContext {
@@ -83,6 +97,11 @@ export interface CheckSessionStoreOptions<Data extends SessionData = SessionData
   timeoutMs?: number;
   /** Called with each store when its sequence is done (close a connection, clear a prefix). */
   dispose?: (store: SessionStore<Data>) => Awaitable<void>;
+  /**
+   * `true`: the store claims the versioned extension (`readVersionedSession`, `writeSessionIfVersion`;
+   * docs/stores.md) and the `versioned` law is checked. Default: checked when the store has both methods.
+   */
+  versioned?: boolean;
 }
 
 /** What `checkSessionStore` resolves with. */
@@ -150,6 +169,7 @@ const optionsSchema = z.strictObject({
   replayPath: z.string().optional(),
   timeoutMs: z.number().int().min(1).default(5000),
   dispose: z.custom<(store: SessionStore) => Awaitable<void>>(isFunction).optional(),
+  versioned: z.boolean().optional(),
 });
 
 type Options = z.output<typeof optionsSchema>;
@@ -227,7 +247,10 @@ async function run(
       ...(options.path === undefined ? {} : { path: options.path }),
     },
   );
-  if (!details.failed) return { numRuns: details.numRuns, seed: details.seed, keyBits };
+  if (!details.failed) {
+    await checkVersioned(makeStore, options, data);
+    return { numRuns: details.numRuns, seed: details.seed, keyBits };
+  }
   const error = details.errorInstance;
   const counterexample = details.counterexample === null ? "(none)" : String(details.counterexample[0]);
   // fast-check writes the commands' replay hint into their description: /*replayPath="…"*/.
@@ -1085,4 +1108,105 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+// ---- the versioned extension ------------------------------------------------------------------------
+
+/**
+ * The `versioned` law, on fresh stores: read with a version, write conditionally, see a stale version and a
+ * deleted key refused, and a concurrent batch of conditional writes on one version let exactly one through.
+ */
+async function checkVersioned(
+  makeStore: (context: StoreFactoryContext) => Awaitable<SessionStore>,
+  options: Options,
+  data: fc.Arbitrary<SessionData>,
+): Promise<void> {
+  const probe = await makeStore({ now: () => CLOCK_START });
+  const claims = isVersionedStore(probe);
+  await options.dispose?.(probe);
+  if (options.versioned === undefined && !claims) return;
+  if (!claims) {
+    throw new SessionStoreLawError(
+      "versioned",
+      "versioned: true, but the store lacks readVersionedSession or writeSessionIfVersion",
+      "(no commands)",
+      {},
+    );
+  }
+  if (options.versioned === false) return;
+  const details = await fc.check(
+    fc.asyncProperty(data, data, fc.integer({ min: 2, max: 5 }), async (first, second, writers) => {
+      const clock = { time: CLOCK_START };
+      const store = (await makeStore({ now: () => clock.time })) as VersionedSessionStore;
+      const real: Real = { store, clock, options, trace: [], names: new Map() };
+      const law = "versioned" as const;
+      const fail = (problem: string) => {
+        throw new LawViolation(law, problem, real);
+      };
+      // Distinct markers, so "other data" is always other.
+      const one = { ...first, "ringlet:n": 1 };
+      const two = { ...second, "ringlet:n": 2 };
+      const step = <T>(what: string, op: () => Awaitable<T>) => {
+        real.trace.push(what);
+        return call(real, law, what, op);
+      };
+      try {
+        const key = await step("writeSession(undefined, data1)", () => store.writeSession(undefined, one));
+        assertKey(real, key, "fresh-key", "writeSession");
+        register(real, key);
+        const k = name(real, key);
+        const read1 = await step(`readVersionedSession(${k})`, () => store.readVersionedSession(key));
+        if (isAbsent(read1) || !jsonEqual(read1.data, one)) {
+          fail(`readVersionedSession(${k}) returned ${show(read1?.data)} after writing ${show(one)}`);
+        }
+        const v1 = read1!.version;
+        const wrote = await step(`writeSessionIfVersion(${k}, data2, v1)`, () =>
+          store.writeSessionIfVersion(key, two, v1),
+        );
+        if (wrote !== key) fail(`a conditional write with the version just read returned ${show(wrote)}, not the key`);
+        const stale = await step(`writeSessionIfVersion(${k}, data1, v1) (stale)`, () =>
+          store.writeSessionIfVersion(key, one, v1),
+        );
+        if (stale !== null) fail(`a conditional write with a replaced version returned ${show(stale)}, not null`);
+        const after = await step(`readSession(${k})`, () => store.readSession(key));
+        if (!jsonEqual(after, two)) fail(`after a refused write the session reads ${show(after)}, not ${show(two)}`);
+        const read2 = await step(`readVersionedSession(${k})`, () => store.readVersionedSession(key));
+        if (isAbsent(read2)) fail(`readVersionedSession(${k}) is absent after a write`);
+        const batch = await Promise.all(
+          Array.from({ length: writers }, (_, i) =>
+            step(`writeSessionIfVersion(${k}, data${i + 3}, v2) (concurrent)`, () =>
+              store.writeSessionIfVersion(key, { ...second, "ringlet:n": i + 3 }, read2!.version),
+            ),
+          ),
+        );
+        const landed = batch.filter((result) => result !== null).length;
+        if (landed !== 1) fail(`${landed} of ${writers} concurrent conditional writes on one version landed, not 1`);
+        if (options.canDelete) {
+          const read3 = await step(`readVersionedSession(${k})`, () => store.readVersionedSession(key));
+          await step(`deleteSession(${k})`, () => store.deleteSession(key));
+          const gone = await step(`writeSessionIfVersion(${k}, data1, v3) (deleted)`, () =>
+            store.writeSessionIfVersion(key, one, read3!.version),
+          );
+          if (gone !== null) fail(`a conditional write on a deleted session returned ${show(gone)}, not null`);
+          const absent = await step(`readSession(${k})`, () => store.readSession(key));
+          if (!isAbsent(absent)) fail(`a refused write brought a deleted session back: ${show(absent)}`);
+        }
+      } finally {
+        await options.dispose?.(store);
+      }
+    }),
+    {
+      numRuns: options.numRuns,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    },
+  );
+  if (!details.failed) return;
+  const error = details.errorInstance;
+  if (error instanceof LawViolation) {
+    throw new SessionStoreLawError(error.law, error.message, error.trace, { seed: details.seed }, error.cause);
+  }
+  throw new Error(
+    `checkSessionStore: the versioned check could not run: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }

@@ -753,6 +753,19 @@ describe("wrapSession options", () => {
     ],
     ["a schema that is not one", { schema: {} }, /option "schema": must be a zod schema/],
     ["an onError that is not a function", { onError: "log" }, /option "onError": must be a function/],
+    ["an unknown onConflict", { onConflict: "last" }, /option "onConflict": must be "merge", "retry" or "reject"/],
+    ["a maxAttempts of 0", { maxAttempts: 0 }, /option "maxAttempts": must be a positive integer/],
+    ["a fractional maxAttempts", { maxAttempts: 1.5 }, /option "maxAttempts": must be a positive integer/],
+    [
+      '"retry" with a store that has no versions',
+      { onConflict: "retry", store: { readSession() {}, writeSession: () => "k", deleteSession() {} } },
+      /option "onConflict": "retry" needs a versioned store/,
+    ],
+    [
+      '"reject" with the cookie store',
+      { onConflict: "reject", store: cookieStore({ secret }) },
+      /option "onConflict": "reject" needs a versioned store/,
+    ],
     ["options that are not an object", "x", /wrapSession: options must be an object/],
   ];
   for (const [what, options, message] of cases) {

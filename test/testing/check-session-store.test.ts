@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cookieStore } from "../../src/session/cookie-store/cookie-store.js";
 import { newSessionKey } from "../../src/session/keys.js";
 import { memoryStore } from "../../src/session/memory-store.js";
-import type { SessionData, SessionStore } from "../../src/session/store.js";
+import type { SessionData, SessionStore, VersionedSessionStore } from "../../src/session/store.js";
 import {
   type CheckSessionStoreOptions,
   checkSessionStore,
@@ -468,5 +468,77 @@ describe("estimateKeyBits", () => {
     let n = 0;
     expect(estimateKeyBits(keys(() => String(1_000_000 + n++))).bits).toBeLessThan(10);
     expect(estimateKeyBits(["only-one"]).bits).toBe(0);
+  });
+});
+
+describe("checkSessionStore's versioned law", () => {
+  /** The memory store with one thing broken in its versioned extension. */
+  function brokenVersioned(
+    ctx: StoreFactoryContext,
+    how: "ignores-version" | "same-version" | "revives",
+  ): VersionedSessionStore {
+    const inner = memoryStore({ now: ctx.now, maxAge: 60, sweepInterval: 0 });
+    return {
+      readSession: (k, c) => inner.readSession(k, c),
+      writeSession: (k, d) => inner.writeSession(k, d),
+      deleteSession: (k) => inner.deleteSession(k),
+      readVersionedSession: (k, c) => {
+        const read = inner.readVersionedSession(k, c);
+        return how === "same-version" && read !== undefined ? { data: read.data, version: 1 } : read;
+      },
+      writeSessionIfVersion: (k, d, v) => {
+        if (how === "ignores-version") return inner.writeSession(k, d) === k ? k : null;
+        if (how === "revives") {
+          return inner.readSession(k) === undefined ? inner.writeSession(undefined, d) && k : inner.writeSessionIfVersion(k, d, v);
+        }
+        // "same-version": the versions handed out say nothing, so the store compares with the current one.
+        const current = inner.readVersionedSession(k);
+        return current === undefined ? null : inner.writeSessionIfVersion(k, d, current.version);
+      },
+    };
+  }
+
+  it("memoryStore keeps it (checked because the store has the methods)", async () => {
+    await checkSessionStore(({ now }) => memoryStore({ now, maxAge: 60, sweepInterval: 0 }), {
+      ...FAST,
+      updateKeepsKey: true,
+      ttl: { maxAge: 60, refreshOnRead: true },
+    });
+  });
+
+  it("rejects a store that ignores the version", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => brokenVersioned(ctx, "ignores-version"), { ...FAST, updateKeepsKey: true }),
+      "versioned",
+    );
+    expect(error.message).toMatch(/replaced version returned .*, not null/);
+  });
+
+  it("rejects a store whose versions never change", async () => {
+    await lawBroken(
+      checkSessionStore((ctx) => brokenVersioned(ctx, "same-version"), { ...FAST, updateKeepsKey: true }),
+      "versioned",
+    );
+  });
+
+  it("rejects a store whose conditional write on a deleted key succeeds", async () => {
+    const error = await lawBroken(
+      checkSessionStore((ctx) => brokenVersioned(ctx, "revives"), { ...FAST, updateKeepsKey: true }),
+      "versioned",
+    );
+    expect(error.message).toMatch(/deleted session/);
+  });
+
+  it("rejects versioned: true for a store without the extension (the cookie store)", async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    await lawBroken(
+      checkSessionStore(({ now }) => cookieStore({ secret, now, maxAge: 60 }), {
+        ...FAST,
+        updateKeepsKey: false,
+        canDelete: false,
+        versioned: true,
+      }),
+      "versioned",
+    );
   });
 });
