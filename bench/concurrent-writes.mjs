@@ -79,14 +79,19 @@ async function trial(server, what) {
   const final = await (await fetch(`${server.url}/show`, { headers: { cookie } })).json();
   const ok = statuses.filter((s) => s === 200).length;
   const keys = Object.keys(final).filter((k) => /^k\d+$/.test(k)).length;
-  return what === "increment" ? `count ${final.count ?? 0}, ${ok} × 200, ${N - ok} × 409` : `${keys} of ${N} keys`;
+  return what === "increment"
+    ? `count ${final.count ?? 0}, ${ok} × 200, ${N - ok} × 409`
+    : `${keys} of ${N} keys`;
 }
 
 const targets = [
   ["express-session 1.19 (MemoryStore)", expressServer],
   ['ringlet, onConflict "merge" (default)', () => ringletServer({})],
   ['ringlet, onConflict "retry" (maxAttempts 3, default)', () => ringletServer({ onConflict: "retry" })],
-  [`ringlet, onConflict "retry", maxAttempts ${N}`, () => ringletServer({ onConflict: "retry", maxAttempts: N })],
+  [
+    `ringlet, onConflict "retry", maxAttempts ${N}`,
+    () => ringletServer({ onConflict: "retry", maxAttempts: N }),
+  ],
   ['ringlet, onConflict "reject"', () => ringletServer({ onConflict: "reject" })],
 ];
 

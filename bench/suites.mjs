@@ -45,6 +45,12 @@ export const SUITES = {
       hello("raw-node", "raw node:http /hello", "raw-node.mjs"),
       counter("raw-node-map", "raw node:http + Map", "raw-node-map.mjs"),
       counter("ringlet-memory", "ringlet memoryStore", "ringlet-memory.mjs", RINGLET_SESSION),
+      counter(
+        "ringlet-memory-unversioned",
+        "ringlet memoryStore, unversioned",
+        "ringlet-memory-unversioned.mjs",
+        RINGLET_SESSION,
+      ),
       counter("ringlet-cookie", "ringlet cookieStore", "ringlet-cookie.mjs", RINGLET_SESSION),
       counter("express-session", "express + express-session", "express-session.mjs"),
       counter("fastify-session", "fastify + @fastify/session", "fastify-session.mjs"),
@@ -60,6 +66,8 @@ export const SUITES = {
     goals: [
       { target: "ringlet-memory", against: "raw-node-map", atLeast: 0.8 },
       { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.1 },
+      // Issue 15: versioning must not tax the common case (one request at a time per session).
+      { target: "ringlet-memory", against: "ringlet-memory-unversioned", atLeast: 0.95 },
     ],
   },
   "anti-forgery": {

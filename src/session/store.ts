@@ -86,7 +86,9 @@ export interface VersionedSession<Data extends SessionData = SessionData> {
  *   write), and returns `key`. When the check fails (another write landed first, or the session was deleted
  *   or expired meanwhile) it stores nothing and returns `null`: a conflict, not a failure. Data it cannot
  *   store throws synchronously as for `writeSession`; any other throw or rejection is a store failure (503).
- * - Every successful write (`writeSession` or `writeSessionIfVersion`) gives the session a new version.
+ * - A successful write (`writeSession` or `writeSessionIfVersion`) that changes the data gives the session a
+ *   new version, so the old one no longer matches. A write of identical data may keep it: nothing is lost
+ *   when a write computed from exactly the current data lands.
  */
 export interface VersionedSessionStore<Data extends SessionData = SessionData> extends SessionStore<Data> {
   readVersionedSession(

@@ -7,6 +7,7 @@ import * as z from "zod/mini";
 import { readCookie } from "../cookies/parse.js";
 import { type CookieAttributes, cookieAttributesText } from "../cookies/serialize.js";
 import { appendSetCookie } from "../cookies/set-cookie-header.js";
+import { cancelBody } from "../core/cancel-body.js";
 import { checkOptionsArgument } from "../core/compose.js";
 import { describeValue } from "../core/describe-value.js";
 import { parseOptions } from "../core/parse-options.js";
@@ -20,7 +21,6 @@ import {
   type Request,
   type Response,
 } from "../core/types.js";
-import { cancelBody } from "../core/cancel-body.js";
 import { CookieTooLargeError, SessionConflictError, SessionStoreError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import { changedKeys, mergeChanges, sessionChanges } from "./merge.js";
@@ -661,7 +661,12 @@ function resolveConflict<Res extends Response>(
         config.report(request, { kind: "session-conflict", reason, resolution, keys, contested });
 
       const { attempt } = target;
-      if (contested.length > 0 && config.onConflict === "retry" && attempt !== undefined && attempt < config.maxAttempts) {
+      if (
+        contested.length > 0 &&
+        config.onConflict === "retry" &&
+        attempt !== undefined &&
+        attempt < config.maxAttempts
+      ) {
         conflict("retried", `a concurrent request changed the same keys; running the handler again`);
         const again = withSession<Request, SessionData>(
           request,

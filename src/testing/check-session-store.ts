@@ -1163,13 +1163,16 @@ async function checkVersioned(
         const wrote = await step(`writeSessionIfVersion(${k}, data2, v1)`, () =>
           store.writeSessionIfVersion(key, two, v1),
         );
-        if (wrote !== key) fail(`a conditional write with the version just read returned ${show(wrote)}, not the key`);
+        if (wrote !== key)
+          fail(`a conditional write with the version just read returned ${show(wrote)}, not the key`);
         const stale = await step(`writeSessionIfVersion(${k}, data1, v1) (stale)`, () =>
           store.writeSessionIfVersion(key, one, v1),
         );
-        if (stale !== null) fail(`a conditional write with a replaced version returned ${show(stale)}, not null`);
+        if (stale !== null)
+          fail(`a conditional write with a replaced version returned ${show(stale)}, not null`);
         const after = await step(`readSession(${k})`, () => store.readSession(key));
-        if (!jsonEqual(after, two)) fail(`after a refused write the session reads ${show(after)}, not ${show(two)}`);
+        if (!jsonEqual(after, two))
+          fail(`after a refused write the session reads ${show(after)}, not ${show(two)}`);
         const read2 = await step(`readVersionedSession(${k})`, () => store.readVersionedSession(key));
         if (isAbsent(read2)) fail(`readVersionedSession(${k}) is absent after a write`);
         const batch = await Promise.all(
@@ -1180,14 +1183,16 @@ async function checkVersioned(
           ),
         );
         const landed = batch.filter((result) => result !== null).length;
-        if (landed !== 1) fail(`${landed} of ${writers} concurrent conditional writes on one version landed, not 1`);
+        if (landed !== 1)
+          fail(`${landed} of ${writers} concurrent conditional writes on one version landed, not 1`);
         if (options.canDelete) {
           const read3 = await step(`readVersionedSession(${k})`, () => store.readVersionedSession(key));
           await step(`deleteSession(${k})`, () => store.deleteSession(key));
           const gone = await step(`writeSessionIfVersion(${k}, data1, v3) (deleted)`, () =>
             store.writeSessionIfVersion(key, one, read3!.version),
           );
-          if (gone !== null) fail(`a conditional write on a deleted session returned ${show(gone)}, not null`);
+          if (gone !== null)
+            fail(`a conditional write on a deleted session returned ${show(gone)}, not null`);
           const absent = await step(`readSession(${k})`, () => store.readSession(key));
           if (!isAbsent(absent)) fail(`a refused write brought a deleted session back: ${show(absent)}`);
         }
@@ -1203,7 +1208,13 @@ async function checkVersioned(
   if (!details.failed) return;
   const error = details.errorInstance;
   if (error instanceof LawViolation) {
-    throw new SessionStoreLawError(error.law, error.message, error.trace, { seed: details.seed }, error.cause);
+    throw new SessionStoreLawError(
+      error.law,
+      error.message,
+      error.trace,
+      { seed: details.seed },
+      error.cause,
+    );
   }
   throw new Error(
     `checkSessionStore: the versioned check could not run: ${error instanceof Error ? error.message : String(error)}`,

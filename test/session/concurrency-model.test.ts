@@ -9,10 +9,10 @@ import { describe, expect, it } from "vitest";
 import { isHttpError } from "../../src/core/http-error.js";
 import { response } from "../../src/core/response.js";
 import type { Request } from "../../src/core/types.js";
-import { mockRequest } from "../../src/testing/mock-request.js";
 import { memoryStore } from "../../src/session/memory-store.js";
 import type { SessionData, SessionVersion, VersionedSessionStore } from "../../src/session/store.js";
 import { wrapSession } from "../../src/session/wrap-session.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 
 type Op = { readonly set: Record<string, number>; readonly remove: readonly string[]; readonly inc?: string };
 
@@ -42,7 +42,8 @@ function same(x: unknown, y: unknown): boolean {
 function reference(state: SessionData, base: SessionData, next: SessionData) {
   const out: SessionData = { ...state };
   const contested: string[] = [];
-  const touched = (key: string) => Object.hasOwn(base, key) !== Object.hasOwn(state, key) || !same(base[key], state[key]);
+  const touched = (key: string) =>
+    Object.hasOwn(base, key) !== Object.hasOwn(state, key) || !same(base[key], state[key]);
   for (const key of new Set([...Object.keys(base), ...Object.keys(next)])) {
     const inNext = Object.hasOwn(next, key);
     if (inNext && Object.hasOwn(base, key) && same(base[key], next[key])) continue;
@@ -97,10 +98,14 @@ describe("wrapSession's conflict handling against a reference model", () => {
             const key = inner.writeSession(undefined, initial);
             const log: SessionData[] = [];
             const later = () => s.schedule(Promise.resolve());
+            const afterTurn = async <T>(operation: () => T): Promise<T> => {
+              await later();
+              return operation();
+            };
             // Every store operation happens when the scheduler says, atomically, like a real shared store.
             const store: VersionedSessionStore = {
-              readSession: async (k, c) => (await later(), inner.readSession(k, c)),
-              readVersionedSession: async (k, c) => (await later(), inner.readVersionedSession(k, c)),
+              readSession: (k, c) => afterTurn(() => inner.readSession(k, c)),
+              readVersionedSession: (k, c) => afterTurn(() => inner.readVersionedSession(k, c)),
               writeSession: async (k, d) => {
                 await later();
                 const written = inner.writeSession(k, d);
@@ -113,7 +118,7 @@ describe("wrapSession's conflict handling against a reference model", () => {
                 if (written !== null) log.push(JSON.parse(JSON.stringify(d)));
                 return written;
               },
-              deleteSession: async (k) => (await later(), inner.deleteSession(k)),
+              deleteSession: (k) => afterTurn(() => inner.deleteSession(k)),
             };
             const lastRun = new Map<number, { base: SessionData; next: SessionData }>();
             const app = wrapSession(

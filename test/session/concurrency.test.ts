@@ -61,13 +61,16 @@ interface Setup {
 /** Serve, make one session, fire N concurrent requests with its cookie, and read the session back. */
 async function run({ options, work }: Setup) {
   const store = (options.store ?? memoryStore()) as SessionStore;
-  const app: Handler = wrapSession(async (req: any) => {
-    if (req.uri === "/start") return { ...response("started"), session: { started: true } };
-    if (req.uri === "/show") return response(JSON.stringify(req.session));
-    const i = Number(new URLSearchParams(req.queryString ?? "").get("i"));
-    const session = await work(req, i);
-    return { ...response(JSON.stringify(session)), session };
-  }, { ...options, store });
+  const app: Handler = wrapSession(
+    async (req: any) => {
+      if (req.uri === "/start") return { ...response("started"), session: { started: true } };
+      if (req.uri === "/show") return response(JSON.stringify(req.session));
+      const i = Number(new URLSearchParams(req.queryString ?? "").get("i"));
+      const session = await work(req, i);
+      return { ...response(JSON.stringify(session)), session };
+    },
+    { ...options, store },
+  );
   server = await serve(app, { port: 0 });
   const start = await fetch(`${server.url}/start`);
   const cookie = start.headers.getSetCookie()[0]!.split(";")[0]!;
@@ -185,7 +188,9 @@ describe("32 concurrent increments of one counter", () => {
 async function concurrently(app: Handler, key: string, n: number, uri = "/") {
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      Promise.resolve(app(mockRequest("GET", `${uri}?i=${i}`, { headers: { cookie: `ring-session=${key}` } }))).then(
+      Promise.resolve(
+        app(mockRequest("GET", `${uri}?i=${i}`, { headers: { cookie: `ring-session=${key}` } })),
+      ).then(
         (res) => ({ status: res.status, res }),
         (error: unknown) => ({ status: isHttpError(error) ? error.status : 500, res: undefined }),
       ),
@@ -290,7 +295,11 @@ describe("retry, reject and the halves", () => {
     const reading = await sessionRequest(request, config);
     const logout = await sessionRequest(request, config);
     await sessionResponse({ ...response("bye"), session: null }, logout, config);
-    const res = await sessionResponse({ ...response("ok"), session: { ...reading.session, theme: "dark" } }, reading, config);
+    const res = await sessionResponse(
+      { ...response("ok"), session: { ...reading.session, theme: "dark" } },
+      reading,
+      config,
+    );
     const cookie = String(res?.headers["set-cookie"]);
     const newKey = /ring-session=([^;]+)/.exec(cookie)![1]!;
     expect(newKey).not.toBe(key);
@@ -303,11 +312,14 @@ describe("retry, reject and the halves", () => {
     const reports: SessionReport[] = [];
     const store = memoryStore();
     const key = store.writeSession(undefined, { count: 0 });
-    const app = wrapSession((req: any) => ({ ...response("ok"), session: { count: req.session.count + 1 } }), {
-      store,
-      onConflict: "reject",
-      onError: (report) => reports.push(report),
-    });
+    const app = wrapSession(
+      (req: any) => ({ ...response("ok"), session: { count: req.session.count + 1 } }),
+      {
+        store,
+        onConflict: "reject",
+        onError: (report) => reports.push(report),
+      },
+    );
     const res = app(mockRequest("GET", "/", { headers: { cookie: `ring-session=${key}` } })) as Response;
     expect(res.headers["set-cookie"]).toBeUndefined();
     expect(store.readSession(key)).toEqual({ count: 1 });

@@ -20,7 +20,12 @@ function applyOnto(state: SessionData, base: SessionData, next: SessionData): Se
   const out: SessionData = JSON.parse(JSON.stringify(state));
   for (const key of Object.keys(next)) {
     if (!(Object.hasOwn(base, key) && sameData(base[key], next[key]))) {
-      Object.defineProperty(out, key, { value: next[key], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: next[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   for (const key of Object.keys(base)) if (!Object.hasOwn(next, key)) delete out[key];

@@ -753,7 +753,11 @@ describe("wrapSession options", () => {
     ],
     ["a schema that is not one", { schema: {} }, /option "schema": must be a zod schema/],
     ["an onError that is not a function", { onError: "log" }, /option "onError": must be a function/],
-    ["an unknown onConflict", { onConflict: "last" }, /option "onConflict": must be "merge", "retry" or "reject"/],
+    [
+      "an unknown onConflict",
+      { onConflict: "last" },
+      /option "onConflict": must be "merge", "retry" or "reject"/,
+    ],
     ["a maxAttempts of 0", { maxAttempts: 0 }, /option "maxAttempts": must be a positive integer/],
     ["a fractional maxAttempts", { maxAttempts: 1.5 }, /option "maxAttempts": must be a positive integer/],
     [

@@ -489,7 +489,9 @@ describe("checkSessionStore's versioned law", () => {
       writeSessionIfVersion: (k, d, v) => {
         if (how === "ignores-version") return inner.writeSession(k, d) === k ? k : null;
         if (how === "revives") {
-          return inner.readSession(k) === undefined ? inner.writeSession(undefined, d) && k : inner.writeSessionIfVersion(k, d, v);
+          return inner.readSession(k) === undefined
+            ? inner.writeSession(undefined, d) && k
+            : inner.writeSessionIfVersion(k, d, v);
         }
         // "same-version": the versions handed out say nothing, so the store compares with the current one.
         const current = inner.readVersionedSession(k);
