@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { Redis } from "ioredis";
-import { RESP_TYPES } from "redis";
+import { Cluster, Redis } from "ioredis";
+import { createCluster, RESP_TYPES } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   COMPARE_AND_SET_SCRIPT,
@@ -28,7 +28,9 @@ import {
   keysUnder,
   type NodeRedisClient,
   type PrivateRedis,
+  type PrivateRedisCluster,
   privateRedis,
+  privateRedisCluster,
   REDIS_PORT,
   redisServerAvailable,
   redisUp,
@@ -498,6 +500,25 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
         const key = await store.writeSession(undefined, data);
         expect(Buffer.isBuffer(await bytes.get(store.redisKey(key)))).toBe(true);
         expect(await store.readSession(key)).toEqual(data);
+        // The version read as bytes is the very text Redis holds: a conditional write with it lands.
+        const { version } = (await store.readVersionedSession!(key))!;
+        expect(await store.writeSessionIfVersion!(key, { ...data, n: [3] }, version)).toBe(key);
+        expect(await store.readSession(key)).toEqual({ ...data, n: [3] });
+      }
+      // Bytes that are not UTF-8 were not written by a store: they read as absent, reported, since their
+      // lenient decoding (U+FFFD for each bad byte) is not the stored value.
+      const store = redisStore({ client: bytes, prefix: p });
+      const key = newSessionKey();
+      await admin.set(
+        store.redisKey(key),
+        Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      );
+      for (const read of [store.readSession, store.readVersionedSession!]) {
+        const { reports, context } = recorder();
+        expect(await read(key, context)).toBeUndefined();
+        expect(reports).toEqual([
+          expect.objectContaining({ kind: "invalid-session", reason: "stored session is not UTF-8" }),
+        ]);
       }
     } finally {
       closeClient(client);
@@ -670,6 +691,73 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
       }
     },
     60_000,
+  );
+});
+
+describe.skipIf(!redisServerAvailable)("redisStore on a Redis Cluster of three nodes", () => {
+  let cluster: PrivateRedisCluster;
+  beforeAll(async () => {
+    cluster = await privateRedisCluster(3);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  const clients = {
+    "node-redis createCluster": async () => {
+      const client = createCluster({
+        rootNodes: [{ url: `redis://127.0.0.1:${cluster.nodes[0]!.port}` }],
+        defaults: { socket: { connectTimeout: 1000 }, disableOfflineQueue: true },
+      });
+      client.on("error", () => {});
+      await client.connect();
+      return { client, close: () => client.destroy() };
+    },
+    "ioredis Cluster": async () => {
+      const client = new Cluster([{ host: "127.0.0.1", port: cluster.nodes[0]!.port }], {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+      });
+      client.on("error", () => {});
+      await client.connect();
+      return { client, close: () => client.disconnect() };
+    },
+  };
+
+  it.each(Object.keys(clients) as (keyof typeof clients)[])(
+    "is versioned through %s, each session's script on the node that owns its key",
+    async (name) => {
+      const { client, close } = await clients[name]();
+      const p = uniquePrefix("cluster");
+      const admins = await Promise.all(cluster.nodes.map((node) => connectIoredis(node.port)));
+      try {
+        const store = redisStore({ client, prefix: p, touch: true });
+        expect(isVersionedStore(store)).toBe(true);
+        const keys: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const key = await store.writeSession(undefined, { i });
+          const { version } = (await store.readVersionedSession!(key))!;
+          expect(await store.writeSessionIfVersion!(key, { i, n: 1 }, version)).toBe(key);
+          expect(await store.writeSessionIfVersion!(key, { i, n: 2 }, version)).toBeNull();
+          expect(await store.readSession(key)).toEqual({ i, n: 1 });
+          keys.push(key);
+        }
+        // The sessions are spread over the three nodes (SHA-256 keys fall in every slot range), and each node
+        // holds exactly the ones whose slots it owns: nothing was written on a node that does not own the key.
+        const perNode = await Promise.all(admins.map((admin) => keysUnder(admin, p)));
+        expect(perNode.every((held) => held.length > 0)).toBe(true);
+        expect(perNode.flat().sort()).toEqual(keys.map((key) => store.redisKey(key)).sort());
+
+        const { version } = (await store.readVersionedSession!(keys[0]!))!;
+        await store.deleteSession(keys[0]!);
+        expect(await store.writeSessionIfVersion!(keys[0]!, { n: 3 }, version)).toBeNull();
+        expect((await Promise.all(admins.map((admin) => keysUnder(admin, p)))).flat()).toHaveLength(29);
+      } finally {
+        close();
+        for (const admin of admins) closeClient(admin);
+      }
+    },
+    30_000,
   );
 });
 
