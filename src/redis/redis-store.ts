@@ -135,8 +135,15 @@ export function redisStore<Data extends SessionData = SessionData>(
   const redisKey = (sessionKey: string): string =>
     prefix + createHash("sha256").update(sessionKey).digest("hex");
 
-  /** The stored text of session `key`, or `undefined` (a bad key without a round trip, reported). */
-  const readText = (key: string, context: StoreReadContext | undefined) => {
+  /**
+   * Read session `key` (GET, or GETEX when touching) and hand its stored text to `then`; `undefined`, without
+   * a round trip, for a key of the wrong shape (reported).
+   */
+  const readText = <T>(
+    key: string,
+    context: StoreReadContext | undefined,
+    then: (text: string | undefined) => T,
+  ): Promise<T> | undefined => {
     if (!isSessionKeyShape(key)) {
       context?.report({ kind: "rejected-cookie", reason: "session key is not 43 base64url characters" });
       return undefined;
@@ -144,7 +151,7 @@ export function redisStore<Data extends SessionData = SessionData>(
     const reply = touch
       ? bounded("GETEX", timeoutMs, () => commands.getAndTouch(redisKey(key), maxAge))
       : bounded("GET", timeoutMs, () => commands.get(redisKey(key)));
-    return reply.then((raw) => replyText(raw, context));
+    return reply.then((raw) => then(replyText(raw, context)));
   };
 
   const store: RedisStore<Data> = {
@@ -153,7 +160,7 @@ export function redisStore<Data extends SessionData = SessionData>(
     redisKey,
 
     readSession(key: string, context?: StoreReadContext) {
-      return readText(key, context)?.then((text) => decode<Data>(text, context));
+      return readText(key, context, (text) => decode<Data>(text, context));
     },
 
     writeSession(key: string | undefined, data: Data) {
@@ -186,7 +193,7 @@ export function redisStore<Data extends SessionData = SessionData>(
   // that went from A to B and back to A accepts a write computed from A (ABA), which is harmless for that
   // reason: the result is the one of this request running after the others.
   store.readVersionedSession = (key, context) =>
-    readText(key, context)?.then((text) => {
+    readText(key, context, (text) => {
       const data = decode<Data>(text, context);
       return data === undefined ? undefined : { data, version: text! };
     });
