@@ -18,6 +18,7 @@ const counterPost = (id, label, file, needs) => ({ id, label, file, kind: "count
 
 const RINGLET_NODE = ["dist/node.js"];
 const RINGLET_SESSION = ["dist/node.js", "dist/session.js"];
+const RINGLET_REDIS = ["dist/node.js", "dist/session.js", "dist/redis.js"];
 
 /** The suites, by the name given to `--suite`. */
 export const SUITES = {
@@ -46,6 +47,14 @@ export const SUITES = {
       counter("raw-node-map", "raw node:http + Map", "raw-node-map.mjs"),
       counter("ringlet-memory", "ringlet memoryStore", "ringlet-memory.mjs", RINGLET_SESSION),
       counter("ringlet-cookie", "ringlet cookieStore", "ringlet-cookie.mjs", RINGLET_SESSION),
+      // The Redis at 127.0.0.1:6379 (node-redis): versioned (GET + EVAL) against unversioned (GET + SET XX).
+      counter("ringlet-redis", "ringlet redisStore", "ringlet-redis.mjs", RINGLET_REDIS),
+      counter(
+        "ringlet-redis-unversioned",
+        "ringlet redisStore, unversioned",
+        "ringlet-redis-unversioned.mjs",
+        RINGLET_REDIS,
+      ),
       counter("express-session", "express + express-session", "express-session.mjs"),
       counter("fastify-session", "fastify + @fastify/session", "fastify-session.mjs"),
       counter("fastify-secure-session", "fastify + @fastify/secure-session", "fastify-secure-session.mjs"),
@@ -60,6 +69,8 @@ export const SUITES = {
     goals: [
       { target: "ringlet-memory", against: "raw-node-map", atLeast: 0.8 },
       { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.1 },
+      // Issue 15: versioning must not tax the common case (one request at a time per session).
+      { target: "ringlet-redis", against: "ringlet-redis-unversioned", atLeast: 0.9 },
     ],
   },
   "anti-forgery": {
