@@ -18,6 +18,7 @@ const counterPost = (id, label, file, needs) => ({ id, label, file, kind: "count
 
 const RINGLET_NODE = ["dist/node.js"];
 const RINGLET_SESSION = ["dist/node.js", "dist/session.js"];
+const RINGLET_REDIS = ["dist/node.js", "dist/session.js", "dist/redis.js"];
 
 /** The suites, by the name given to `--suite`. */
 export const SUITES = {
@@ -52,6 +53,14 @@ export const SUITES = {
         RINGLET_SESSION,
       ),
       counter("ringlet-cookie", "ringlet cookieStore", "ringlet-cookie.mjs", RINGLET_SESSION),
+      // The Redis at 127.0.0.1:6379 (node-redis): versioned (GET + EVAL) against unversioned (GET + SET XX).
+      counter("ringlet-redis", "ringlet redisStore", "ringlet-redis.mjs", RINGLET_REDIS),
+      counter(
+        "ringlet-redis-unversioned",
+        "ringlet redisStore, unversioned",
+        "ringlet-redis-unversioned.mjs",
+        RINGLET_REDIS,
+      ),
       counter("express-session", "express + express-session", "express-session.mjs"),
       counter("fastify-session", "fastify + @fastify/session", "fastify-session.mjs"),
       counter("fastify-secure-session", "fastify + @fastify/secure-session", "fastify-secure-session.mjs"),
@@ -68,6 +77,7 @@ export const SUITES = {
       { target: "ringlet-cookie", against: "fastify-secure-session", atLeast: 1.1 },
       // Issue 15: versioning must not tax the common case (one request at a time per session).
       { target: "ringlet-memory", against: "ringlet-memory-unversioned", atLeast: 0.95 },
+      { target: "ringlet-redis", against: "ringlet-redis-unversioned", atLeast: 0.9 },
     ],
   },
   "anti-forgery": {

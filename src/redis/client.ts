@@ -1,7 +1,20 @@
 /**
- * The four Redis commands the Redis store sends (GET, GETEX, SET … EX, DEL), and adapters that find them on
- * a node-redis (v4/v5) or ioredis client by shape, so ringlet depends on neither client at run time.
+ * The Redis commands the Redis store sends (GET, GETEX, SET … EX, DEL, and one Lua script for the
+ * conditional write), and adapters that find them on a node-redis (v4/v5) or ioredis client by shape, so
+ * ringlet depends on neither client at run time.
  */
+
+/**
+ * The conditional write, run atomically by Redis (EVAL: no other command runs while a script does):
+ * `SET KEYS[1] ARGV[2] EX ARGV[3]` only if `GET KEYS[1]` is exactly `ARGV[1]`; answers 1 when it wrote, 0
+ * when not. A missing key (deleted, expired) is never equal to a string, so it is never created here. One key,
+ * declared in KEYS, so Redis Cluster routes the script to that key's node.
+ */
+export const COMPARE_AND_SET_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[2], "EX", ARGV[3])
+  return 1
+end
+return 0`;
 
 /** A reply to GET/GETEX: a string, `null` for a missing key, or bytes when a client maps strings to buffers. */
 export type RedisStringReply = string | Uint8Array | null | undefined;
@@ -16,6 +29,9 @@ export type RedisStringReply = string | Uint8Array | null | undefined;
  *   setWithTtl: (key, value, seconds, onlyIfExists) =>
  *     myClient.command("SET", key, value, "EX", seconds, ...(onlyIfExists ? ["XX"] : [])),
  *   del: (key) => myClient.command("DEL", key),
+ *   // Optional: without it the store is not versioned (see `compareAndSet`).
+ *   compareAndSet: (key, expected, value, seconds) =>
+ *     myClient.command("EVAL", COMPARE_AND_SET_SCRIPT, 1, key, expected, value, seconds).then((n) => n === 1),
  * };
  */
 export interface RedisCommands {
@@ -30,6 +46,14 @@ export interface RedisCommands {
   setWithTtl(key: string, value: string, seconds: number, onlyIfExists: boolean): PromiseLike<unknown>;
   /** `DEL key`. */
   del(key: string): PromiseLike<unknown>;
+  /**
+   * Optional. `SET key value EX seconds` only if the value stored under `key` is exactly `expected`, as one
+   * atomic step (`EVAL COMPARE_AND_SET_SCRIPT 1 key expected value seconds`); resolves to `true` when it
+   * wrote, `false` when the value differed or the key did not exist. A store built on commands without it
+   * is not versioned: it has no `readVersionedSession` / `writeSessionIfVersion`, and concurrent requests of
+   * one session are last-write-wins (docs/stores.md).
+   */
+  compareAndSet?(key: string, expected: string, value: string, seconds: number): PromiseLike<boolean>;
 }
 
 /** What the store uses of a node-redis v4/v5 client, cluster or pool (`createClient()` from `redis`). */
@@ -38,6 +62,8 @@ export interface NodeRedisClientLike {
   getEx(key: string, options: { EX: number }): PromiseLike<unknown>;
   set(key: string, value: string, options: { EX: number; XX?: boolean }): PromiseLike<unknown>;
   del(key: string): PromiseLike<unknown>;
+  /** `EVAL script numkeys key… arg…` (v4 and v5 take this options form); without it the store is not versioned. */
+  eval?(script: string, options: { keys: string[]; arguments: string[] }): PromiseLike<unknown>;
 }
 
 /** What the store uses of an ioredis client or cluster (`new Redis()` from `ioredis`). */
@@ -47,6 +73,8 @@ export interface IoredisClientLike {
   set(key: string, value: string, mode: "EX", seconds: number): PromiseLike<unknown>;
   set(key: string, value: string, mode: "EX", seconds: number, condition: "XX"): PromiseLike<unknown>;
   del(key: string): PromiseLike<unknown>;
+  /** `EVAL script numkeys key… arg…`; without it the store is not versioned. */
+  eval?(script: string, numKeys: number, ...keysAndArgs: string[]): PromiseLike<unknown>;
 }
 
 /** Any client the store accepts. */
@@ -85,6 +113,15 @@ export function toRedisCommands(client: RedisClientLike): RedisCommands {
         setWithTtl: (key, value, seconds, onlyIfExists) =>
           c.set(key, value, onlyIfExists ? { EX: seconds, XX: true } : { EX: seconds }),
         del: (key) => c.del(key),
+        ...(typeof c.eval === "function" && {
+          // EVAL, not EVALSHA: the script is short and Redis caches its compiled form either way, so
+          // EVALSHA saved nothing measurable against it here, and it would need a NOSCRIPT fallback after a
+          // SCRIPT FLUSH, a restart or a failover.
+          compareAndSet: (key: string, expected: string, value: string, seconds: number) =>
+            Promise.resolve(
+              c.eval!(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [expected, value, String(seconds)] }),
+            ).then(isOne),
+        }),
       };
     }
     case "ioredis": {
@@ -95,6 +132,12 @@ export function toRedisCommands(client: RedisClientLike): RedisCommands {
         setWithTtl: (key, value, seconds, onlyIfExists) =>
           onlyIfExists ? c.set(key, value, "EX", seconds, "XX") : c.set(key, value, "EX", seconds),
         del: (key) => c.del(key),
+        ...(typeof c.eval === "function" && {
+          compareAndSet: (key: string, expected: string, value: string, seconds: number) =>
+            Promise.resolve(c.eval!(COMPARE_AND_SET_SCRIPT, 1, key, expected, value, String(seconds))).then(
+              isOne,
+            ),
+        }),
       };
     }
     default:
@@ -103,4 +146,12 @@ export function toRedisCommands(client: RedisClientLike): RedisCommands {
           "or a RedisCommands object (get, getAndTouch, setWithTtl, del)",
       );
   }
+}
+
+/** The script's reply: 1 when it wrote. A number in both clients; `Number` also reads a type mapping's `"1"`. */
+function isOne(reply: unknown): boolean {
+  return (
+    (typeof reply === "number" || typeof reply === "string" || typeof reply === "bigint") &&
+    Number(reply) === 1
+  );
 }

@@ -4,6 +4,7 @@
  */
 
 export {
+  COMPARE_AND_SET_SCRIPT,
   type IoredisClientLike,
   type NodeRedisClientLike,
   type RedisClientLike,

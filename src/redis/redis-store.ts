@@ -1,8 +1,9 @@
 /**
- * `redisStore`: a `SessionStore` that keeps sessions in Redis, so several processes or machines share them.
- * One Redis command per operation (GET or GETEX, SET … EX, DEL; a second SET only for an update of a session
- * deleted meanwhile), each bounded by a timeout; Redis keys are the SHA-256 of the session id, so a dump of
- * Redis holds no usable cookie. docs/scaling.md explains its use.
+ * `redisStore`: a versioned `SessionStore` that keeps sessions in Redis, so several processes or machines
+ * share them. One Redis command per operation (GET or GETEX, SET … EX, DEL, or EVAL of the compare-and-set
+ * script; a second SET only for an update of a session deleted meanwhile), each bounded by a timeout; Redis
+ * keys are the SHA-256 of the session id, so a dump of Redis holds no usable cookie. The version of a session
+ * is its stored JSON text. docs/scaling.md explains its use.
  */
 // `node:crypto` is allowed here: this store needs a network client anyway, and Deno, Bun and Workers (with
 // `nodejs_compat`) all provide `createHash`. It hashes synchronously, unlike WebCrypto's `digest`.
@@ -11,7 +12,13 @@ import * as z from "zod/mini";
 import { parseOptions } from "../core/parse-options.js";
 import { assertJsonRoundTrip } from "../session/json-check.js";
 import { isSessionKeyShape, newSessionKey } from "../session/keys.js";
-import type { SessionData, SessionStore, StoreReadContext } from "../session/store.js";
+import type {
+  SessionData,
+  SessionStore,
+  SessionVersion,
+  StoreReadContext,
+  VersionedSession,
+} from "../session/store.js";
 import { type RedisClientLike, type RedisStringReply, redisClientKind, toRedisCommands } from "./client.js";
 
 /** Options of `redisStore`. */
@@ -32,7 +39,10 @@ export interface RedisStoreOptions {
   timeoutMs?: number;
 }
 
-/** A `SessionStore` backed by Redis. */
+/**
+ * A `SessionStore` backed by Redis. It is versioned (`isVersionedStore` is true: it has both methods below)
+ * unless it was built on a `RedisCommands` object without `compareAndSet`.
+ */
 export interface RedisStore<Data extends SessionData = SessionData> extends SessionStore<Data> {
   readonly prefix: string;
   readonly maxAge: number;
@@ -41,6 +51,20 @@ export interface RedisStore<Data extends SessionData = SessionData> extends Sess
    * of the session key, e.g. to end one user's session from an admin tool with `DEL`.
    */
   redisKey(sessionKey: string): string;
+  /**
+   * The versioned extension (docs/stores.md), present unless the client is a `RedisCommands` object without
+   * `compareAndSet`. The version is the JSON text stored in Redis; see `writeSessionIfVersion`.
+   */
+  readVersionedSession?(
+    key: string,
+    context?: StoreReadContext,
+  ): Promise<VersionedSession<Data> | undefined> | undefined;
+  /**
+   * Stores `data` under `key` only if Redis still holds exactly the text read as `version` (one Lua script,
+   * atomic in Redis), with a fresh lifetime; resolves to `key`, or to `null` when the text differs or the
+   * session is gone. Present whenever `readVersionedSession` is.
+   */
+  writeSessionIfVersion?(key: string, data: Data, version: SessionVersion): Promise<string | null> | null;
 }
 
 /** A Redis command did not answer within `timeoutMs`. */
@@ -80,7 +104,9 @@ const optionsSchema = z.strictObject({
   timeoutMs: z._default(integer("milliseconds"), 1000),
 });
 
-const utf8 = new TextDecoder();
+// Fatal: a value that is not UTF-8 was not written here, and its decoded text (with U+FFFD in place of the
+// bad bytes) would not be the stored value, so it could never serve as a version.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * A session store in Redis.
@@ -91,6 +117,9 @@ const utf8 = new TextDecoder();
  * - Values are JSON; `writeSession` throws a `TypeError` naming the path of a value that would not survive
  *   JSON. A stored value that is not a JSON object reads as absent and is reported as `invalid-session`.
  * - A Redis error or timeout rejects the operation, which `wrapSession` turns into a 503.
+ * - Versioned: the version of a session is the JSON text stored for it, and `writeSessionIfVersion` is one
+ *   Lua script that compares and sets (`COMPARE_AND_SET_SCRIPT`), so a write lands only on exactly the state
+ *   it was computed from; the stored format is the same as without versions.
  *
  * @example
  * const client = await createClient({ url: "redis://127.0.0.1:6379", disableOfflineQueue: true })
@@ -106,28 +135,36 @@ export function redisStore<Data extends SessionData = SessionData>(
   const redisKey = (sessionKey: string): string =>
     prefix + createHash("sha256").update(sessionKey).digest("hex");
 
-  return {
+  /**
+   * Read session `key` (GET, or GETEX when touching) and hand its stored text to `then`; `undefined`, without
+   * a round trip, for a key of the wrong shape (reported).
+   */
+  const readText = <T>(
+    key: string,
+    context: StoreReadContext | undefined,
+    then: (text: string | undefined) => T,
+  ): Promise<T> | undefined => {
+    if (!isSessionKeyShape(key)) {
+      context?.report({ kind: "rejected-cookie", reason: "session key is not 43 base64url characters" });
+      return undefined;
+    }
+    const reply = touch
+      ? bounded("GETEX", timeoutMs, () => commands.getAndTouch(redisKey(key), maxAge))
+      : bounded("GET", timeoutMs, () => commands.get(redisKey(key)));
+    return reply.then((raw) => then(replyText(raw, context)));
+  };
+
+  const store: RedisStore<Data> = {
     prefix,
     maxAge,
     redisKey,
 
     readSession(key: string, context?: StoreReadContext) {
-      if (!isSessionKeyShape(key)) {
-        context?.report({ kind: "rejected-cookie", reason: "session key is not 43 base64url characters" });
-        return undefined;
-      }
-      const reply = touch
-        ? bounded("GETEX", timeoutMs, () => commands.getAndTouch(redisKey(key), maxAge))
-        : bounded("GET", timeoutMs, () => commands.get(redisKey(key)));
-      return reply.then((raw) => decode<Data>(raw, context));
+      return readText(key, context, (text) => decode<Data>(text, context));
     },
 
     writeSession(key: string | undefined, data: Data) {
-      if (typeof data !== "object" || data === null || Array.isArray(data)) {
-        throw new TypeError("session: session data must be a plain object");
-      }
-      assertJsonRoundTrip(data);
-      const json = JSON.stringify(data);
+      const json = encode(data);
       const write = (sessionKey: string, onlyIfExists: boolean) =>
         bounded("SET", timeoutMs, () =>
           commands.setWithTtl(redisKey(sessionKey), json, maxAge, onlyIfExists),
@@ -147,6 +184,46 @@ export function redisStore<Data extends SessionData = SessionData>(
       return bounded("DEL", timeoutMs, () => commands.del(redisKey(key))).then(() => undefined);
     },
   };
+
+  const { compareAndSet } = commands;
+  if (typeof compareAndSet !== "function") return store;
+
+  // The version is the exact text Redis holds, so the stored format is the same as without versions and one
+  // session stays one key. A write lands only on exactly the state its data was computed from; a session
+  // that went from A to B and back to A accepts a write computed from A (ABA), which is harmless for that
+  // reason: the result is the one of this request running after the others.
+  store.readVersionedSession = (key, context) =>
+    readText(key, context, (text) => {
+      const data = decode<Data>(text, context);
+      return data === undefined ? undefined : { data, version: text! };
+    });
+
+  store.writeSessionIfVersion = (key, data, version) => {
+    const json = encode(data);
+    // Neither a key of another shape nor a version that is not a text was handed out by this store, so no
+    // stored session can match them: a conflict, without a round trip.
+    if (!isSessionKeyShape(key) || typeof version !== "string") return null;
+    // The script never creates a key (a deleted or expired session stays gone) and sets the value with its
+    // lifetime in one SET, so a failure or timeout leaves either the old value or the new one.
+    return bounded("EVAL", timeoutMs, () =>
+      compareAndSet.call(commands, redisKey(key), version, json, maxAge),
+    ).then((written) => {
+      if (typeof written !== "boolean") {
+        throw new TypeError(`RedisCommands.compareAndSet resolved to ${typeof written}, expected a boolean`);
+      }
+      return written ? key : null;
+    });
+  };
+  return store;
+}
+
+/** The JSON text of `data`; throws at once for data that is not a plain object or would not survive JSON. */
+function encode(data: SessionData): string {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new TypeError("session: session data must be a plain object");
+  }
+  assertJsonRoundTrip(data);
+  return JSON.stringify(data);
 }
 
 function writeNew(write: (sessionKey: string, onlyIfExists: boolean) => Promise<unknown>): Promise<string> {
@@ -178,13 +255,23 @@ function bounded<T>(command: string, timeoutMs: number, run: () => PromiseLike<T
   });
 }
 
-function decode<Data>(raw: RedisStringReply, context: StoreReadContext | undefined): Data | undefined {
-  if (raw === null || raw === undefined) return undefined;
-  const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? utf8.decode(raw) : undefined;
-  if (text === undefined) {
-    context?.report({ kind: "invalid-session", reason: `Redis answered with a ${typeof raw}, not a string` });
-    return undefined;
+/** The text of a GET/GETEX reply, `undefined` for a missing key or (reported) for a reply that is no text. */
+function replyText(raw: RedisStringReply, context: StoreReadContext | undefined): string | undefined {
+  if (raw === null || raw === undefined || typeof raw === "string") return raw ?? undefined;
+  if (raw instanceof Uint8Array) {
+    try {
+      return utf8.decode(raw);
+    } catch (error) {
+      context?.report({ kind: "invalid-session", reason: "stored session is not UTF-8", cause: error });
+      return undefined;
+    }
   }
+  context?.report({ kind: "invalid-session", reason: `Redis answered with a ${typeof raw}, not a string` });
+  return undefined;
+}
+
+function decode<Data>(text: string | undefined, context: StoreReadContext | undefined): Data | undefined {
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

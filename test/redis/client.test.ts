@@ -28,9 +28,18 @@ describe("redisClientKind and toRedisCommands", () => {
     const client = make();
     expect(redisClientKind(client)).toBe(kind);
     const commands = toRedisCommands(client as never);
-    for (const name of ["get", "getAndTouch", "setWithTtl", "del"] as const) {
+    for (const name of ["get", "getAndTouch", "setWithTtl", "del", "compareAndSet"] as const) {
       expect(typeof commands[name]).toBe("function");
     }
+  });
+
+  it.each([
+    ["a node-redis client", { get() {}, getEx() {}, set() {}, del() {} }],
+    ["an ioredis client", { get() {}, getex() {}, set() {}, del() {} }],
+  ])("gives no compareAndSet for %s without eval (the store is then not versioned)", (_, client) => {
+    const commands = toRedisCommands(client as never);
+    expect(typeof commands.getAndTouch).toBe("function");
+    expect("compareAndSet" in commands).toBe(false);
   });
 
   it("takes a RedisCommands object as it is", () => {

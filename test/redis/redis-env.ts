@@ -226,7 +226,12 @@ class RedisStartError extends Error {
  * Spawn `redis-server` on `port` and resolve once it logs that it is ready (after loading the append-only
  * file), so a PONG from some other server that took the port meanwhile cannot be mistaken for it.
  */
-function launch(port: number, dir: string, guard: (pid: number) => void): Promise<ChildProcess> {
+function launch(
+  port: number,
+  dir: string,
+  guard: (pid: number) => void,
+  extraArgs: readonly string[],
+): Promise<ChildProcess> {
   const child = spawn(
     "redis-server",
     [
@@ -247,6 +252,7 @@ function launch(port: number, dir: string, guard: (pid: number) => void): Promis
       "no",
       "--loglevel",
       "notice",
+      ...extraArgs,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -294,7 +300,8 @@ function launch(port: number, dir: string, guard: (pid: number) => void): Promis
   });
 }
 
-export async function privateRedis(): Promise<PrivateRedis> {
+/** `extraArgs` are added to the `redis-server` command line (e.g. to enable cluster mode). */
+export async function privateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), "ringlet-redis-"));
   const watchdog = startWatchdog();
   let port = 0;
@@ -325,13 +332,13 @@ export async function privateRedis(): Promise<PrivateRedis> {
       if (child !== undefined) throw new Error("private redis-server is already running");
       if (port !== 0) {
         // A restart comes back on the port the clients know, or fails.
-        child = await launch(port, dir, guard);
+        child = await launch(port, dir, guard, extraArgs);
       } else {
         // A free port can be taken by someone else before redis-server binds it: then try another.
         for (let attempt = 1; child === undefined; attempt++) {
           const candidate = await freePort();
           try {
-            child = await launch(candidate, dir, guard);
+            child = await launch(candidate, dir, guard, extraArgs);
             port = candidate;
           } catch (error) {
             if (!(error instanceof RedisStartError && error.portTaken) || attempt === 5) throw error;
@@ -352,4 +359,53 @@ export async function privateRedis(): Promise<PrivateRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A private Redis Cluster: its nodes, each a `PrivateRedis` holding an equal share of the slots. */
+export interface PrivateRedisCluster {
+  readonly nodes: readonly PrivateRedis[];
+  dispose(): Promise<void>;
+}
+
+const SLOTS = 16_384;
+
+/**
+ * A private Redis Cluster of `size` primaries (no replicas) on spare loopback ports, each holding a
+ * contiguous share of the 16384 slots, started and ready (`cluster_state:ok` on every node): cluster clients
+ * (node-redis `createCluster`, ioredis `Cluster`) must send each command to the node that owns its key.
+ */
+export async function privateRedisCluster(size = 3): Promise<PrivateRedisCluster> {
+  const nodes: PrivateRedis[] = [];
+  const dispose = async () => {
+    for (const node of nodes) await node.dispose();
+  };
+  try {
+    for (let i = 0; i < size; i++) {
+      const node = await privateRedis(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
+      nodes.push(node);
+      await node.start();
+    }
+    const admins = await Promise.all(nodes.map((node) => connectIoredis(node.port)));
+    try {
+      for (const [i, admin] of admins.entries()) {
+        const first = Math.floor((i * SLOTS) / size);
+        const last = Math.floor(((i + 1) * SLOTS) / size) - 1;
+        await admin.call("CLUSTER", "ADDSLOTSRANGE", String(first), String(last));
+        if (i > 0) await admin.call("CLUSTER", "MEET", "127.0.0.1", String(nodes[0]!.port));
+      }
+      const deadline = Date.now() + STARTUP_MS;
+      for (const admin of admins) {
+        while (!/cluster_state:ok/.test(String(await admin.call("CLUSTER", "INFO")))) {
+          if (Date.now() > deadline) throw new Error("the private Redis Cluster did not become ready");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    } finally {
+      for (const admin of admins) closeClient(admin);
+    }
+    return { nodes, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
 }

@@ -1,10 +1,21 @@
 import fc from "fast-check";
-import { Redis } from "ioredis";
-import { RESP_TYPES } from "redis";
+import { Cluster, Redis } from "ioredis";
+import { createCluster, RESP_TYPES } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisCommands, RedisTimeoutError, redisStore } from "../../src/redis/index.js";
+import {
+  COMPARE_AND_SET_SCRIPT,
+  type RedisCommands,
+  type RedisStore,
+  RedisTimeoutError,
+  redisStore,
+} from "../../src/redis/index.js";
 import { isSessionKeyShape, newSessionKey } from "../../src/session/keys.js";
-import type { SessionReport } from "../../src/session/store.js";
+import {
+  isVersionedStore,
+  type SessionReport,
+  type SessionVersion,
+  type VersionedSessionStore,
+} from "../../src/session/store.js";
 import { checkSessionStore } from "../../src/testing/check-session-store.js";
 import {
   type ClientKind,
@@ -17,7 +28,9 @@ import {
   keysUnder,
   type NodeRedisClient,
   type PrivateRedis,
+  type PrivateRedisCluster,
   privateRedis,
+  privateRedisCluster,
   REDIS_PORT,
   redisServerAvailable,
   redisUp,
@@ -246,8 +259,11 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
       const closed = await connect(kind);
       const store = redisStore({ client: closed, prefix: prefix("closed"), touch: true });
       const key = await store.writeSession(undefined, { a: 1 });
+      const { version } = (await store.readVersionedSession!(key))!;
       closeClient(closed);
       const operations = [
+        () => store.readVersionedSession!(key),
+        () => store.writeSessionIfVersion!(key, { a: 2 }, version),
         () => store.readSession(key),
         () => store.writeSession(key, { a: 2 }),
         () => store.writeSession(undefined, { a: 2 }),
@@ -258,6 +274,161 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
         expect(result).toBeInstanceOf(Promise);
         await expect(result).rejects.toThrow();
       }
+    });
+
+    describe("versioned (readVersionedSession, writeSessionIfVersion)", () => {
+      const versioned = (options: { prefix: string; touch?: boolean; maxAge?: number }) => {
+        const store = redisStore({ client, ...options });
+        expect(isVersionedStore(store)).toBe(true);
+        return store as RedisStore & VersionedSessionStore;
+      };
+      const read = async (store: VersionedSessionStore, key: string) => {
+        const found = await store.readVersionedSession(key);
+        if (found == null) throw new Error(`no session under ${key}`);
+        return found;
+      };
+
+      it("the version is the stored JSON text; a write with it lands, returns the key, and refreshes the lifetime", async () => {
+        const store = versioned({ prefix: prefix("cas"), maxAge: 600 });
+        const key = await store.writeSession(undefined, { n: 1, user: { name: "ada" } });
+        const { data, version } = await read(store, key);
+        expect(data).toEqual({ n: 1, user: { name: "ada" } });
+        expect(version).toBe(await admin.get(store.redisKey(key)));
+
+        await admin.expire(store.redisKey(key), 30);
+        expect(await store.writeSessionIfVersion(key, { n: 2 }, version)).toBe(key);
+        expect(await store.readSession(key)).toEqual({ n: 2 });
+        expect(await admin.ttl(store.redisKey(key))).toBeGreaterThan(590);
+      });
+
+      it("a write with a version that is no longer current stores nothing and returns null", async () => {
+        const store = versioned({ prefix: prefix("stale") });
+        const key = await store.writeSession(undefined, { n: 0 });
+        const first = await read(store, key);
+        const second = await read(store, key);
+        // Two requests read n = 0; both write n = 1: the second is a conflict although the values are equal.
+        expect(await store.writeSessionIfVersion(key, { n: 1 }, first.version)).toBe(key);
+        expect(await store.writeSessionIfVersion(key, { n: 1, by: "second" }, second.version)).toBeNull();
+        expect(await store.readSession(key)).toEqual({ n: 1 });
+        // A plain write in between also makes the version stale.
+        const third = await read(store, key);
+        await store.writeSession(key, { n: 5 });
+        expect(await store.writeSessionIfVersion(key, { n: 2 }, third.version)).toBeNull();
+        expect(await store.readSession(key)).toEqual({ n: 5 });
+      });
+
+      it("the version changes with every write that changes the data (property)", async () => {
+        const store = versioned({ prefix: prefix("versions") });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { minLength: 1, maxLength: 6 }),
+            fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+            async (states, conditional) => {
+              const key = await store.writeSession(undefined, states[0]!);
+              let previous = await read(store, key);
+              for (const [i, data] of states.slice(1).entries()) {
+                const written = conditional[i]
+                  ? await store.writeSessionIfVersion(key, data, previous.version)
+                  : await store.writeSession(key, data);
+                expect(written).toBe(key);
+                const next = await read(store, key);
+                expect(next.data).toEqual(roundTrip(data));
+                // Content is the version: equal exactly when the JSON text is equal.
+                expect(next.version === previous.version).toBe(
+                  JSON.stringify(data) === JSON.stringify(previous.data),
+                );
+                previous = next;
+              }
+            },
+          ),
+          { numRuns: 40 },
+        );
+      });
+
+      it("after a delete or the expiry, a write with the old version returns null and creates nothing", async () => {
+        const p = prefix("gone");
+        const store = versioned({ prefix: p, maxAge: 1 });
+        const deleted = await store.writeSession(undefined, { a: 1 });
+        const expired = await store.writeSession(undefined, { a: 1 });
+        const v1 = (await read(store, deleted)).version;
+        const v2 = (await read(store, expired)).version;
+        await store.deleteSession(deleted);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        expect(await admin.exists(store.redisKey(expired))).toBe(0);
+        expect(await store.writeSessionIfVersion(deleted, { a: 2 }, v1)).toBeNull();
+        expect(await store.writeSessionIfVersion(expired, { a: 2 }, v2)).toBeNull();
+        expect(await keysUnder(admin, p)).toEqual([]);
+        // And a key never issued, with a version that looks right, creates nothing either.
+        expect(await store.writeSessionIfVersion(newSessionKey(), { a: 2 }, v1)).toBeNull();
+        expect(await keysUnder(admin, p)).toEqual([]);
+      });
+
+      it("reads like readSession: absent, invalid and touched sessions", async () => {
+        const p = prefix("vread");
+        const store = versioned({ prefix: p, maxAge: 600, touch: true });
+        const { reports, context } = recorder();
+        expect(await store.readVersionedSession(newSessionKey(), context)).toBeUndefined();
+        const bad = newSessionKey();
+        await admin.set(store.redisKey(bad), "[1,2]");
+        expect(await store.readVersionedSession(bad, context)).toBeUndefined();
+        expect(reports).toEqual([
+          expect.objectContaining({ kind: "invalid-session", reason: "stored session is not a JSON object" }),
+        ]);
+        // A touching read resets the lifetime and leaves the version as it was: a touch is not a write.
+        const key = await store.writeSession(undefined, { n: 1 });
+        await admin.expire(store.redisKey(key), 30);
+        const { version } = await read(store, key);
+        expect(await admin.ttl(store.redisKey(key))).toBeGreaterThan(590);
+        expect((await read(store, key)).version).toBe(version);
+        expect(await store.writeSessionIfVersion(key, { n: 2 }, version)).toBe(key);
+      });
+
+      it("rejects hostile keys without a Redis round trip, as readSession does", () => {
+        const store = versioned({ prefix: prefix("vshape") });
+        fc.assert(
+          fc.property(
+            fc.string({ maxLength: 100 }).filter((s) => !isSessionKeyShape(s)),
+            fc.string(),
+            (key, version) => {
+              const { reports, context } = recorder();
+              // `undefined` and `null` themselves, not Promises: nothing was sent.
+              expect(store.readVersionedSession(key, context)).toBeUndefined();
+              expect(store.writeSessionIfVersion(key, { a: 1 }, version)).toBeNull();
+              expect(reports).toEqual([expect.objectContaining({ kind: "rejected-cookie" })]);
+            },
+          ),
+        );
+      });
+
+      it("a version that is not a string never matches: null without a round trip", async () => {
+        const store = versioned({ prefix: prefix("vnumber") });
+        const key = await store.writeSession(undefined, { a: 1 });
+        for (const version of [1, 0, Number.NaN] as SessionVersion[]) {
+          expect(store.writeSessionIfVersion(key, { a: 2 }, version)).toBeNull();
+        }
+        expect(await store.readSession(key)).toEqual({ a: 1 });
+      });
+
+      it("throws at once, naming the path, for data that does not survive JSON, and writes nothing", async () => {
+        const store = versioned({ prefix: prefix("vjson") });
+        const key = await store.writeSession(undefined, { a: 1 });
+        const { version } = await read(store, key);
+        expect(() => store.writeSessionIfVersion(key, { at: new Date() }, version)).toThrow(
+          /session\.at: Date/,
+        );
+        expect(() => store.writeSessionIfVersion(key, [1] as never, version)).toThrow(/plain object/);
+        // Even with a key of the wrong shape: the programmer's error comes first.
+        expect(() => store.writeSessionIfVersion("bad", { big: 1n }, version)).toThrow(TypeError);
+        expect(await admin.get(store.redisKey(key))).toBe(version);
+      });
+
+      it("rejects when Redis answers the script with an error, and changes nothing", async () => {
+        const store = versioned({ prefix: prefix("verror") });
+        const key = newSessionKey();
+        await admin.hset(store.redisKey(key), "f", "v");
+        await expect(store.writeSessionIfVersion(key, { a: 1 }, "{}")).rejects.toThrow(/WRONGTYPE/);
+        expect(await admin.hgetall(store.redisKey(key))).toEqual({ f: "v" });
+      });
     });
 
     it("leaves no timer behind after commands that answer in time", async () => {
@@ -274,6 +445,9 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
         await store.writeSession(key, { a: i + 1 });
         await store.readSession(key);
         await touching.readSession(key);
+        const { version } = (await store.readVersionedSession!(key))!;
+        await store.writeSessionIfVersion!(key, { a: i + 2 }, version);
+        await store.writeSessionIfVersion!(key, { a: i + 3 }, version);
         await store.deleteSession(key);
       }
       expect(timers()).toBeLessThan(before + ROUNDS / 2);
@@ -326,6 +500,25 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
         const key = await store.writeSession(undefined, data);
         expect(Buffer.isBuffer(await bytes.get(store.redisKey(key)))).toBe(true);
         expect(await store.readSession(key)).toEqual(data);
+        // The version read as bytes is the very text Redis holds: a conditional write with it lands.
+        const { version } = (await store.readVersionedSession!(key))!;
+        expect(await store.writeSessionIfVersion!(key, { ...data, n: [3] }, version)).toBe(key);
+        expect(await store.readSession(key)).toEqual({ ...data, n: [3] });
+      }
+      // Bytes that are not UTF-8 were not written by a store: they read as absent, reported, since their
+      // lenient decoding (U+FFFD for each bad byte) is not the stored value.
+      const store = redisStore({ client: bytes, prefix: p });
+      const key = newSessionKey();
+      await admin.set(
+        store.redisKey(key),
+        Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      );
+      for (const read of [store.readSession, store.readVersionedSession!]) {
+        const { reports, context } = recorder();
+        expect(await read(key, context)).toBeUndefined();
+        expect(reports).toEqual([
+          expect.objectContaining({ kind: "invalid-session", reason: "stored session is not UTF-8" }),
+        ]);
       }
     } finally {
       closeClient(client);
@@ -362,6 +555,47 @@ describe.skipIf(!redisUp)(`redisStore against the Redis at 127.0.0.1:${REDIS_POR
     expect(timers()).toBeLessThan(before + 10);
   });
 
+  it("a RedisCommands object without compareAndSet gives a store that is not versioned", async () => {
+    const store = redisStore({ client: ownCommands(admin), prefix: prefix("unversioned") });
+    expect(isVersionedStore(store)).toBe(false);
+    expect("readVersionedSession" in store).toBe(false);
+    expect("writeSessionIfVersion" in store).toBe(false);
+    // Everything else as before: last write wins.
+    const key = await store.writeSession(undefined, { n: 0 });
+    expect(await store.writeSession(key, { n: 1 })).toBe(key);
+    expect(await store.readSession(key)).toEqual({ n: 1 });
+  });
+
+  it("a RedisCommands object with compareAndSet on COMPARE_AND_SET_SCRIPT gives a versioned store", async () => {
+    const commands: RedisCommands = {
+      ...ownCommands(admin),
+      compareAndSet: (key, expected, value, seconds) =>
+        admin.eval(COMPARE_AND_SET_SCRIPT, 1, key, expected, value, seconds).then((n) => n === 1),
+    };
+    const store = redisStore({ client: commands, prefix: prefix("own-cas") });
+    expect(isVersionedStore(store)).toBe(true);
+    const key = await store.writeSession(undefined, { n: 0 });
+    const { version } = (await store.readVersionedSession!(key))!;
+    expect(await store.writeSessionIfVersion!(key, { n: 1 }, version)).toBe(key);
+    expect(await store.writeSessionIfVersion!(key, { n: 2 }, version)).toBeNull();
+    expect(await store.readSession(key)).toEqual({ n: 1 });
+  });
+
+  it("rejects when compareAndSet resolves to something other than a boolean", async () => {
+    const commands: RedisCommands = {
+      ...ownCommands(admin),
+      // A mistake worth catching: Redis's integer reply passed through instead of a boolean.
+      compareAndSet: (key, expected, value, seconds) =>
+        admin.eval(COMPARE_AND_SET_SCRIPT, 1, key, expected, value, seconds) as never,
+    };
+    const store = redisStore({ client: commands, prefix: prefix("cas-reply") });
+    const key = await store.writeSession(undefined, { n: 0 });
+    const { version } = (await store.readVersionedSession!(key))!;
+    await expect(store.writeSessionIfVersion!(key, { n: 1 }, version)).rejects.toThrow(
+      /compareAndSet resolved to number, expected a boolean/,
+    );
+  });
+
   it("accepts a RedisCommands object of the user's own", async () => {
     const p = prefix("commands");
     const store = redisStore({ client: ownCommands(admin), prefix: p, touch: true, maxAge: 100 });
@@ -391,11 +625,14 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
       try {
         const store = redisStore({ client, timeoutMs: 200 });
         const key = await store.writeSession(undefined, { a: 1 });
+        const { version } = (await store.readVersionedSession!(key))!;
         server.freeze();
         const started = Date.now();
         const results = await Promise.allSettled([
           store.readSession(key),
           store.writeSession(key, { a: 2 }),
+          store.readVersionedSession!(key),
+          store.writeSessionIfVersion!(key, { a: 3 }, version),
           store.deleteSession(key),
         ]);
         const elapsed = Date.now() - started;
@@ -454,6 +691,73 @@ describe.skipIf(!redisServerAvailable)("redisStore when Redis hangs or goes away
       }
     },
     60_000,
+  );
+});
+
+describe.skipIf(!redisServerAvailable)("redisStore on a Redis Cluster of three nodes", () => {
+  let cluster: PrivateRedisCluster;
+  beforeAll(async () => {
+    cluster = await privateRedisCluster(3);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  const clients = {
+    "node-redis createCluster": async () => {
+      const client = createCluster({
+        rootNodes: [{ url: `redis://127.0.0.1:${cluster.nodes[0]!.port}` }],
+        defaults: { socket: { connectTimeout: 1000 }, disableOfflineQueue: true },
+      });
+      client.on("error", () => {});
+      await client.connect();
+      return { client, close: () => client.destroy() };
+    },
+    "ioredis Cluster": async () => {
+      const client = new Cluster([{ host: "127.0.0.1", port: cluster.nodes[0]!.port }], {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+      });
+      client.on("error", () => {});
+      await client.connect();
+      return { client, close: () => client.disconnect() };
+    },
+  };
+
+  it.each(Object.keys(clients) as (keyof typeof clients)[])(
+    "is versioned through %s, each session's script on the node that owns its key",
+    async (name) => {
+      const { client, close } = await clients[name]();
+      const p = uniquePrefix("cluster");
+      const admins = await Promise.all(cluster.nodes.map((node) => connectIoredis(node.port)));
+      try {
+        const store = redisStore({ client, prefix: p, touch: true });
+        expect(isVersionedStore(store)).toBe(true);
+        const keys: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const key = await store.writeSession(undefined, { i });
+          const { version } = (await store.readVersionedSession!(key))!;
+          expect(await store.writeSessionIfVersion!(key, { i, n: 1 }, version)).toBe(key);
+          expect(await store.writeSessionIfVersion!(key, { i, n: 2 }, version)).toBeNull();
+          expect(await store.readSession(key)).toEqual({ i, n: 1 });
+          keys.push(key);
+        }
+        // The sessions are spread over the three nodes (SHA-256 keys fall in every slot range), and each node
+        // holds exactly the ones whose slots it owns: nothing was written on a node that does not own the key.
+        const perNode = await Promise.all(admins.map((admin) => keysUnder(admin, p)));
+        expect(perNode.every((held) => held.length > 0)).toBe(true);
+        expect(perNode.flat().sort()).toEqual(keys.map((key) => store.redisKey(key)).sort());
+
+        const { version } = (await store.readVersionedSession!(keys[0]!))!;
+        await store.deleteSession(keys[0]!);
+        expect(await store.writeSessionIfVersion!(keys[0]!, { n: 3 }, version)).toBeNull();
+        expect((await Promise.all(admins.map((admin) => keysUnder(admin, p)))).flat()).toHaveLength(29);
+      } finally {
+        close();
+        for (const admin of admins) closeClient(admin);
+      }
+    },
+    30_000,
   );
 });
 
