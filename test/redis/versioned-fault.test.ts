@@ -4,8 +4,12 @@
 // session must hold its old JSON or its new JSON, with its lifetime: never a mix, never a key without a TTL.
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { response } from "../../src/core/response.js";
 import { type RedisStore, RedisTimeoutError, redisStore } from "../../src/redis/index.js";
-import { isVersionedStore, type VersionedSessionStore } from "../../src/session/store.js";
+import { SessionStoreError } from "../../src/session/errors.js";
+import { isVersionedStore, type SessionReport, type VersionedSessionStore } from "../../src/session/store.js";
+import { wrapSession } from "../../src/session/wrap-session.js";
+import { mockRequest } from "../../src/testing/mock-request.js";
 import {
   type ClientKind,
   closeClient,
@@ -81,6 +85,41 @@ describe.skipIf(!redisServerAvailable)("conditional writes when Redis hangs or c
         // And the store agrees with what Redis holds: the old version wins again only if nothing landed.
         const again = await store.writeSessionIfVersion(key, { n: 3 }, read!.version);
         expect(again).toBe(stored === before ? key : null);
+      } finally {
+        closeClient(client);
+        closeClient(admin);
+      }
+    });
+
+    it("through wrapSession: Redis hanging during the conditional write gives 503, reported, and no cookie", async () => {
+      const client = await connect(kind, server.port);
+      const admin: Redis = await connectIoredis(server.port);
+      const prefix = uniquePrefix("versioned-503");
+      try {
+        const store = versioned(redisStore<Data>({ client, prefix, timeoutMs: 200, maxAge: 600 }));
+        const key = await store.writeSession(undefined, { n: 1 });
+        const reports: SessionReport[] = [];
+        const app = wrapSession<Data>(
+          (req) => {
+            // Redis stops answering after the read, before the write.
+            server.freeze();
+            return { ...response("ok"), session: { n: (req.session.n ?? 0) + 1 } };
+          },
+          { store, onError: (report) => reports.push(report) },
+        );
+        let error: unknown;
+        try {
+          await app(mockRequest("GET", "/", { headers: { cookie: `ring-session=${key}` } }));
+        } catch (caught) {
+          error = caught;
+        } finally {
+          server.thaw();
+        }
+        expect(error).toBeInstanceOf(SessionStoreError);
+        expect(error).toMatchObject({ status: 503, operation: "writeSession" });
+        expect(reports.map((r) => r.kind)).toEqual(["store-failure"]);
+        const stored = await eventually(() => admin.get(store.redisKey(key)));
+        expect([JSON.stringify({ n: 1 }), JSON.stringify({ n: 2 })]).toContain(stored);
       } finally {
         closeClient(client);
         closeClient(admin);
