@@ -120,13 +120,11 @@ function typeForUri(uri: string, config: Config): string {
   return contentTypeFor(path) ?? config.defaultType;
 }
 
-const headerValue = z
-  .string({ error: "must be a content type string, such as \"text/plain\"" })
-  .check(
-    z.refine((value) => value.length > 0 && isValidHeaderValue(value) && value.trim() === value, {
-      error: "must be a content type without control characters or surrounding spaces",
-    }),
-  );
+const headerValue = z.string({ error: 'must be a content type string, such as "text/plain"' }).check(
+  z.refine((value) => value.length > 0 && isValidHeaderValue(value) && value.trim() === value, {
+    error: "must be a content type without control characters or surrounding spaces",
+  }),
+);
 
 const ContentTypeOptionsSchema = z.strictObject({
   mimeTypes: z.optional(z.record(z.string(), headerValue)),

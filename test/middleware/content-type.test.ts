@@ -91,7 +91,12 @@ describe("contentTypeResponse", () => {
   });
 
   it("keeps the other headers and keys, and does not change the response it was given", () => {
-    const given = Object.freeze({ status: 201, headers: Object.freeze({ etag: '"1"' }), body: "x", extra: 1 });
+    const given = Object.freeze({
+      status: 201,
+      headers: Object.freeze({ etag: '"1"' }),
+      body: "x",
+      extra: 1,
+    });
     const out = contentTypeResponse(given, get("/a.txt"));
     expect(out).toEqual({
       status: 201,
@@ -127,7 +132,9 @@ describe("wrapContentType options", () => {
       'wrapContentType: unknown option "typo"',
     );
     expect(() => wrapContentType({ defaultType: 7 } as never)).toThrow(/option "defaultType"/);
-    expect(() => wrapContentType("x" as never)).toThrow(/wrapContentType: the first argument must be a handler/);
+    expect(() => wrapContentType("x" as never)).toThrow(
+      /wrapContentType: the first argument must be a handler/,
+    );
     expect(() => contentTypeResponse(response("x"), mockRequest("GET", "/"), { bad: 1 } as never)).toThrow(
       'contentTypeResponse: unknown option "bad"',
     );
