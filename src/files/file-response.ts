@@ -96,7 +96,8 @@ export async function fileResponse(
   let parts: string[];
   if (isAbsolute(path)) {
     const rel = relative(root.path, resolve(path));
-    if (rel.startsWith("..") || isAbsolute(rel)) return undefined;
+    // `relative` starts with ".." exactly when the path is outside; "..foo" is a file of the root.
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
     parts = rel.split(sep);
   } else {
     parts = path.split("/");

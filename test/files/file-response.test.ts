@@ -69,6 +69,12 @@ describe("fileResponse", () => {
     expect(await fileResponse(join(site.root, "site.css"), { root })).toBeUndefined();
     expect(await fileResponse(join(site.base, "outside", "secret.txt"), { root })).toBeUndefined();
     expect(await fileResponse(`${root}2/x`, { root })).toBeUndefined();
+    expect(await fileResponse(join(root, ".."), { root })).toBeUndefined();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(root, "..dots.txt"), "two dots");
+    expect(await bodyOf(await fileResponse(join(root, "..dots.txt"), { root, allowDotfiles: true }))).toBe(
+      "two dots",
+    );
   });
 
   it("follows symlinks out of the root only with allowSymlinks, dotfiles only with allowDotfiles", async () => {
