@@ -5,7 +5,7 @@
  * client took the last one, which is the backpressure.
  */
 import { Buffer } from "node:buffer";
-import { close as closeFd, open as openFd, read as readFd } from "node:fs";
+import { close as closeFd, constants, open as openFd, read as readFd } from "node:fs";
 
 /**
  * The most bytes read, and written to the socket, at a time. Larger than a read stream's 64 KiB because each
@@ -13,6 +13,10 @@ import { close as closeFd, open as openFd, read as readFd } from "node:fs";
  * cost more CPU than serve-static's). A slow client holds at most about two chunks in memory.
  */
 const CHUNK = 256 * 1024;
+
+// The path is a real path (no symlinks) when it was checked; O_NOFOLLOW keeps a symlink swapped in since then
+// from being followed (it is not defined on Windows, where the flag is left out).
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * Bytes `start` (inclusive) to `end` (exclusive) of the file at `path`.
@@ -60,7 +64,7 @@ export class FileBody implements AsyncIterable<Uint8Array> {
           return { done: true, value: undefined };
         }
         file ??= new Promise<number>((resolve, reject) =>
-          openFd(path, "r", (error, fd) => (error ? reject(error) : resolve(fd))),
+          openFd(path, READ_FLAGS, (error, fd) => (error ? reject(error) : resolve(fd))),
         );
         const fd = await file;
         const want = Math.min(CHUNK, end - position);
@@ -88,7 +92,7 @@ export class FileBody implements AsyncIterable<Uint8Array> {
         return { done: false, value: bytesRead === want ? buffer : buffer.subarray(0, bytesRead) };
       },
       return: async (): Promise<IteratorResult<Uint8Array>> => {
-        // A handle still being opened is closed once it is open, so a cancelled body never leaks one.
+        // A descriptor still being opened is closed once it is open, so a cancelled body never leaks one.
         await close().catch(() => undefined);
         return { done: true, value: undefined };
       },

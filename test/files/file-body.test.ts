@@ -65,3 +65,12 @@ describe("FileBody", () => {
     expect((await collect(new FileBody("/no/such/file", 5, 5))).length).toBe(0);
   });
 });
+
+describe("FileBody and symlinks", () => {
+  it("does not follow a symlink swapped in for the checked file (O_NOFOLLOW)", async () => {
+    const { symlinkSync } = await import("node:fs");
+    const link = join(site.root, "swapped.txt");
+    symlinkSync(join(site.base, "outside", "secret.txt"), link);
+    await expect(collect(new FileBody(link, 0, 5))).rejects.toMatchObject({ code: "ELOOP" });
+  });
+});
