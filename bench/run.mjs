@@ -9,13 +9,14 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureBuilt, intOption } from "./cli.mjs";
 import { startServer } from "./server-process.mjs";
+import { STATIC_FILES, staticBytes } from "./static-files.mjs";
 import { SUITES } from "./suites.mjs";
 import { runWrk, wrkProblems } from "./wrk.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const USAGE = `usage: npm run bench -- [options]
-  --suite <name>             http, session, all (both), anti-forgery (issue 14) or self-check,
+  --suite <name>             http, session, all (both), anti-forgery (issue 14), static (issue 17) or self-check,
                              which proves that wrong answers make a run fail (default: all);
                              adversarial has options of its own (npm run bench -- --suite
                              adversarial --help)
@@ -62,7 +63,9 @@ function options() {
   const suites = values.suite === "all" ? ["http", "session"] : [values.suite];
   for (const s of suites) {
     if (!(s in SUITES))
-      throw new Error(`--suite must be http, session, all, anti-forgery or self-check, got ${values.suite}`);
+      throw new Error(
+        `--suite must be http, session, all, anti-forgery, static or self-check, got ${values.suite}`,
+      );
   }
   const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((s) => s.trim()));
   if (only !== undefined) {
@@ -99,6 +102,14 @@ function requireTools() {
 
 /** One request sequence through fetch, before any load: the target must answer what the suite expects. */
 async function checkTarget(target, url) {
+  if (target.kind === "file") {
+    const res = await fetch(`${url}${target.path}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200 || !body.equals(staticBytes(STATIC_FILES[target.path]))) {
+      throw new Error(`GET ${target.path} answered ${res.status} with ${body.length} bytes, not the file`);
+    }
+    return {};
+  }
   if (target.kind === "hello") {
     const res = await fetch(`${url}/hello`);
     const body = await res.text();
@@ -167,7 +178,7 @@ async function measure(suite, target, opts) {
  * connections; throws with wrk's report when anything in it was wrong.
  */
 function loader(suite, target, url, opts, connections) {
-  const path = target.kind === "hello" ? "/hello" : "/counter";
+  const path = target.kind === "file" ? target.path : target.kind === "hello" ? "/hello" : "/counter";
   const checked = target.checkScript ?? suite.checkScript;
   const wrkOptions = {
     cpu: opts.wrkCpu,

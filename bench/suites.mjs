@@ -6,8 +6,10 @@
  * @property {string} id        unique within its suite
  * @property {string} label     shown in the table
  * @property {string} file      the server, in bench/servers/
- * @property {"hello" | "counter" | "counter-post"} kind  GET /hello → "hello world", GET /counter →
- *           "count=<n>", or one GET /counter then POST /counter with the `x-csrf-token` it sent → "count=<n>"
+ * @property {"hello" | "counter" | "counter-post" | "file"} kind  GET /hello → "hello world", GET /counter →
+ *           "count=<n>", one GET /counter then POST /counter with the `x-csrf-token` it sent → "count=<n>",
+ *           or GET `path` → the bytes of that file of bench/static-files.mjs
+ * @property {string} [path] the request path of a "file" target
  * @property {string[]} [needs] built files of the package it imports (dist/…)
  * @property {boolean} [checkScript] overrides the suite's choice of running bench/check.lua
  */
@@ -15,6 +17,9 @@
 const hello = (id, label, file, needs) => ({ id, label, file, kind: "hello", needs });
 const counter = (id, label, file, needs) => ({ id, label, file, kind: "counter", needs });
 const counterPost = (id, label, file, needs) => ({ id, label, file, kind: "counter-post", needs });
+
+/** GET of one static file, `path` in bench/static-files.mjs: the body must be exactly that file's bytes. */
+const file = (id, label, fileName, path, needs) => ({ id, label, file: fileName, kind: "file", path, needs });
 
 const RINGLET_NODE = ["dist/node.js"];
 const RINGLET_SESSION = ["dist/node.js", "dist/session.js"];
@@ -102,6 +107,28 @@ export const SUITES = {
     goals: [
       { target: "anti-forgery-get", against: "memory-get", atLeast: 0.9 },
       { target: "anti-forgery-post", against: "memory-post", atLeast: 0.9 },
+    ],
+  },
+  static: {
+    title: "GET of a static file, 1 KB and 1 MB, keep-alive (issue 17)",
+    // Plain wrk: each target's body is checked byte for byte once before it is measured, and wrk counts
+    // socket errors and non-2xx responses during the run.
+    checkScript: false,
+    targets: [
+      file("ringlet-1k", "ringlet wrapFile, 1 KB", "ringlet-static.mjs", "/1k.txt", RINGLET_NODE),
+      file("fastify-1k", "@fastify/static, 1 KB", "fastify-static.mjs", "/1k.txt"),
+      file("serve-static-1k", "serve-static, 1 KB", "serve-static.mjs", "/1k.txt"),
+      file("ringlet-1m", "ringlet wrapFile, 1 MB", "ringlet-static.mjs", "/1m.bin", RINGLET_NODE),
+      file("fastify-1m", "@fastify/static, 1 MB", "fastify-static.mjs", "/1m.bin"),
+      file("serve-static-1m", "serve-static, 1 MB", "serve-static.mjs", "/1m.bin"),
+    ],
+    ratios: [],
+    // Issue 17: at least 1.0x the faster of the two, so at least 1.0x each.
+    goals: [
+      { target: "ringlet-1k", against: "fastify-1k", atLeast: 1.0 },
+      { target: "ringlet-1k", against: "serve-static-1k", atLeast: 1.0 },
+      { target: "ringlet-1m", against: "fastify-1m", atLeast: 1.0 },
+      { target: "ringlet-1m", against: "serve-static-1m", atLeast: 1.0 },
     ],
   },
   "self-check": {

@@ -83,6 +83,13 @@ export {
   websocketResponse,
   websocketResponseProblem,
 } from "./core/websocket.js";
+export {
+  type ContentTypeOptions,
+  contentTypeFor,
+  contentTypeRequest,
+  contentTypeResponse,
+  wrapContentType,
+} from "./middleware/content-type.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {

@@ -1,6 +1,7 @@
 /**
  * `ringlet/node`: serves a ringlet handler with Node's `http` (or `https`) server. `toNodeListener` gives a
- * `(req, res)` listener for any Node server or Express; `serve` starts a server. docs/node-adapter.md has
+ * `(req, res)` listener for any Node server or Express; `serve` starts a server. Static files (`wrapFile`,
+ * `fileResponse`, in ../files/) are here too, since they need the file system. docs/node-adapter.md has
  * every option and edge case; the request mapping is in ./node/request.ts, the writing in ./node/write-response.ts.
  */
 import {
@@ -42,6 +43,9 @@ import {
 } from "./node/websocket.js";
 import { writeResponse } from "./node/write-response.js";
 
+export { type FileOptions, type FileResponseOptions, fileResponse } from "../files/file-response.js";
+export { rangeResponse } from "../files/range.js";
+export { fileRequest, wrapFile } from "../files/wrap-file.js";
 export {
   defaultOnError,
   type ErrorInfo,

@@ -122,6 +122,32 @@ describe("the packed package", () => {
     );
     expect(missing).toEqual([]);
   });
+  it("carries mime's table in both builds (mime is ESM-only, so it is bundled, not installed)", async () => {
+    const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      const esm = await import("ringlet");
+      const cjs = require("ringlet");
+      const node = require("ringlet/node");
+      let mime = "not installed";
+      try { require.resolve("mime"); mime = "installed"; } catch {}
+      console.log(JSON.stringify({
+        esm: esm.contentTypeFor("/a.css"),
+        cjs: cjs.contentTypeFor("/a.png"),
+        wrapFile: typeof node.wrapFile,
+        mime,
+      }));
+    `;
+    writeFileSync(join(app, "mime.mjs"), script);
+    const { stdout } = await run(process.execPath, ["mime.mjs"], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({
+      esm: "text/css; charset=utf-8",
+      cjs: "image/png",
+      wrapFile: "function",
+      mime: "not installed",
+    });
+  });
+
   // Last of the file: it adds tough-cookie to the application the tests above check without it.
   it("runs createClient from the ESM and the CommonJS build once tough-cookie is installed", async () => {
     await npm(["install", "--prefer-offline", "--no-save", "tough-cookie@6"], app);
