@@ -185,6 +185,8 @@ function randomProcessSecret(): Uint8Array {
  *   seals it with `secret` and returns the new sealed value, always a different one.
  * - `deleteSession` has nothing to do: the server holds no session. A copied cookie stays valid until
  *   `maxAge`, which is why `maxAge` is bounded by default (docs/security.md).
+ * - It is not versioned (no `readVersionedSession`): the session lives in each browser, so there is no
+ *   shared copy to compare with, and concurrent requests keep last-write-wins (docs/stores.md).
  *
  * @example
  * const app = wrapSession(handler, { store: cookieStore({ secret: process.env.SESSION_SECRET }) });
