@@ -86,6 +86,13 @@ export {
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {
+  isNotModified,
+  type NotModifiedOptions,
+  notModifiedRequest,
+  notModifiedResponse,
+  wrapNotModified,
+} from "./middleware/not-modified.js";
+export {
   type Params,
   type ParamsOptions,
   type ParamsRequestKeys,
