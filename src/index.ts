@@ -93,6 +93,17 @@ export {
   wrapNotModified,
 } from "./middleware/not-modified.js";
 export {
+  DEFAULT_NESTED_DEPTH,
+  type NestedParam,
+  type NestedParams,
+  nestParams,
+  parseNestedKeys,
+} from "./middleware/nested-params.js";
+export {
+  type FlatParamsOptions,
+  type NestedOptions,
+  type NestedParamsOptions,
+  type NestedParamsRequestKeys,
   type Params,
   type ParamsOptions,
   type ParamsRequestKeys,
