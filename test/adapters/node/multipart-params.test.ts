@@ -181,11 +181,14 @@ describe("wrapMultipartParams over HTTP through serve()", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it("keeps a file input left empty as a file named \"\" of size 0, as browsers send it", async () => {
+  it('keeps a file input left empty as a file named "" of size 0, as browsers send it', async () => {
     const url = await start(
       wrapMultipartParams(async (req) => json(await describeParams(req.multipartParams)), { tmpDir: dir }),
     );
-    const res = await post(url, body([{ name: "f", value: "", filename: "", type: "application/octet-stream" }]));
+    const res = await post(
+      url,
+      body([{ name: "f", value: "", filename: "", type: "application/octet-stream" }]),
+    );
     expect(await res.json()).toEqual({
       f: { filename: "", contentType: "application/octet-stream", size: 0, content: "", inTmpDir: true },
     });
