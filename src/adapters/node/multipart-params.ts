@@ -488,26 +488,29 @@ class PartHeaderMeter {
   /** Feeds `chunk`; false once a header section has passed the limit. */
   push(chunk: Uint8Array): boolean {
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const buf = this.#tail.length === 0 ? data : Buffer.concat([this.#tail, data]);
-    // Bytes of `buf` already counted in an earlier push (the tail kept back).
-    const seen = this.#tail.length;
+    // Positions are in the tail (bytes kept back from the last chunk) followed by `data`, without copying
+    // `data`: only the few bytes where the two meet are searched in a small joined buffer.
+    const tail = this.#tail;
+    const end = tail.length + data.length;
     let at = 0;
     for (;;) {
       if (this.#inHeader) {
-        const end = buf.indexOf("\r\n\r\n", at, "latin1");
-        if (end === -1) {
-          this.#headerBytes += buf.length - Math.max(at, seen);
-          this.#tail = buf.subarray(Math.max(at, buf.length - 3));
+        const found = find(tail, data, CRLFCRLF, at);
+        // Tail bytes were counted when they arrived.
+        const from = Math.max(at, tail.length);
+        if (found === -1) {
+          this.#headerBytes += end - from;
+          this.#tail = keep(tail, data, Math.max(at, end - 3));
           break;
         }
-        this.#headerBytes += Math.max(0, end + 4 - Math.max(at, seen));
+        this.#headerBytes += Math.max(0, found + 4 - from);
         if (this.#headerBytes > this.#max) break;
         this.#inHeader = false;
-        at = end + 4;
+        at = found + 4;
       } else {
-        const found = buf.indexOf(this.#delimiter, at);
+        const found = find(tail, data, this.#delimiter, at);
         if (found === -1) {
-          this.#tail = buf.subarray(Math.max(at, buf.length - this.#delimiter.length + 1));
+          this.#tail = keep(tail, data, Math.max(at, end - this.#delimiter.length + 1));
           break;
         }
         this.#inHeader = true;
@@ -515,11 +518,28 @@ class PartHeaderMeter {
         at = found + this.#delimiter.length;
       }
     }
-    // The tail must not keep the whole chunk alive.
-    this.#tail = Buffer.from(this.#tail);
     this.exceeded = this.#headerBytes > this.#max;
     return !this.exceeded;
   }
+}
+
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+
+/** The first `needle` at or after position `from` of `tail` followed by `data`, or -1. */
+function find(tail: Buffer, data: Buffer, needle: Buffer, from: number): number {
+  if (from < tail.length) {
+    const joined = Buffer.concat([tail.subarray(from), data.subarray(0, needle.length - 1)]);
+    const k = joined.indexOf(needle);
+    if (k !== -1) return from + k;
+  }
+  const k = data.indexOf(needle, Math.max(0, from - tail.length));
+  return k === -1 ? -1 : k + tail.length;
+}
+
+/** A copy of the bytes from position `from` of `tail` followed by `data` (a few bytes: the next tail). */
+function keep(tail: Buffer, data: Buffer, from: number): Buffer {
+  if (from >= tail.length) return Buffer.from(data.subarray(from - tail.length));
+  return Buffer.concat([tail.subarray(from), data]);
 }
 
 type Config = {

@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
   MULTIPART_LIMITS,
@@ -418,6 +419,65 @@ describe("wrapMultipartParams limits: each a 413, and no file left", () => {
     socket.destroy();
     await emptied();
     expect(called).toBe(false);
+  });
+});
+
+describe("the part header limit, whatever the chunking (property)", () => {
+  /** The request for `payload` delivered in pieces cut at `cuts`. */
+  function chunked(payload: Buffer, cuts: number[]): Request {
+    const points = [...new Set(cuts.map((c) => c % (payload.length + 1)))].sort((a, b) => a - b);
+    return {
+      method: "POST",
+      uri: "/",
+      queryString: undefined,
+      scheme: "http",
+      protocol: "HTTP/1.1",
+      headers: { "content-type": TYPE },
+      serverName: "x",
+      serverPort: 80,
+      remoteAddr: "",
+      body: (async function* () {
+        let from = 0;
+        for (const p of [...points, payload.length]) {
+          if (p > from) yield new Uint8Array(payload.subarray(from, p));
+          from = p;
+        }
+      })(),
+    };
+  }
+
+  it("refuses a header section over maxHeaderSize and accepts one within it, however the body is cut", async () => {
+    const max = 300;
+    // The measured section: "\r\n" after the boundary line, the header lines, and the blank line.
+    const sectionOf = (pad: number) =>
+      2 + `Content-Disposition: form-data; name="a"\r\nX-Pad: ${"p".repeat(pad)}\r\n`.length + 2;
+    const base = sectionOf(0);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: max - base - 5, max: max - base + 5 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        async (pad, cuts, fileFirst) => {
+          const parts: Part[] = [{ name: "a", value: "x", headers: `X-Pad: ${"p".repeat(pad)}\r\n` }];
+          if (fileFirst) parts.unshift({ name: "f", value: "\r\n\r\n--x\r\n", filename: "f" });
+          const payload = body(parts);
+          const expectedOk = sectionOf(pad) <= max;
+          const parsed = multipartParamsRequest(chunked(payload, cuts), {
+            store: "memory",
+            maxHeaderSize: max,
+          });
+          const outcome = await Promise.resolve(parsed).then(
+            async ({ uploads }) => {
+              await uploads.cleanup();
+              return 200;
+            },
+            (error: { status?: number }) => error.status,
+          );
+          expect(outcome).toBe(expectedOk ? 200 : 413);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
