@@ -5,7 +5,8 @@
  * happens. In `ringlet/node` because it writes files. docs/uploads.md has the options and the threat note.
  */
 import { randomUUID } from "node:crypto";
-import { open, unlink } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -439,14 +440,9 @@ async function toTempFile(
   // The name is ours alone (never the client's filename) and "wx" refuses to follow or reuse an existing
   // file; 0o600 keeps other local users out.
   const path = join(config.tmpDir, `ringlet-upload-${randomUUID()}`);
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "wx", 0o600);
-  } catch (error) {
-    stream.resume();
-    throw error;
-  }
+  // Recorded before it exists: cleanup waits for this task to settle, then deletes whatever was created.
   paths.push(path);
+  const file = createWriteStream(path, { flags: "wx", mode: 0o600 });
   let size = 0;
   let over = false;
   stream.on("data", (chunk: Buffer) => {
@@ -457,12 +453,12 @@ async function toTempFile(
     }
   });
   try {
-    await pipeline(stream, handle.createWriteStream());
+    await pipeline(stream, file);
   } catch (error) {
     if (over) return undefined;
+    // Not ours: "wx" found a file of that name, which cleanup must not delete.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") paths.splice(paths.indexOf(path), 1);
     throw error;
-  } finally {
-    await handle.close().catch(() => {});
   }
   return over ? undefined : { size, path };
 }
