@@ -138,7 +138,11 @@ export function multipartParamsRequest<R extends Request>(
  * The response unchanged: the files are deleted by `Uploads.cleanup`, which `wrapMultipartParams` calls
  * after the response. Exported so every middleware has both halves.
  */
-export function multipartParamsResponse<Res extends Response>(response: Res): Res {
+export function multipartParamsResponse<Res extends Response>(
+  response: Res,
+  _request?: Request,
+  _options?: MultipartParamsOptions,
+): Res {
   return response;
 }
 

@@ -179,6 +179,14 @@ describe("wrapMultipartParams over HTTP through serve()", () => {
       ]),
     );
     expect(await res2.json()).toEqual({ name: "Ann", avatar: "me.png", roles: ["admin"] });
+    await server!.close();
+
+    // Flat wrapParams outside, nested multipart inside: query and multipart names nest into one tree.
+    const both = await start(
+      wrapParams(wrapMultipartParams((req) => json(req.params), { tmpDir: dir, nested: true })),
+    );
+    const res3 = await post(`${both}/?user[id]=7`, body([{ name: "user[name]", value: "Ann" }]));
+    expect(await res3.json()).toEqual({ user: { id: "7", name: "Ann" } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
