@@ -3,6 +3,7 @@
  * starts past the end is a 416, and anything else (several ranges, another unit, a malformed header, an
  * `If-Range` that no longer matches) is answered with the whole file, which §14.2 allows.
  */
+import { parseHttpDate } from "../core/http-date.js";
 import type { Request, Response, ResponseHeaders } from "../core/types.js";
 import { FileBody } from "./file-body.js";
 
@@ -100,9 +101,9 @@ function ifRangeMatches(ifRange: string, headers: ResponseHeaders): boolean {
   if (value.startsWith("W/")) return false;
   const lastModified = headers["last-modified"];
   if (typeof lastModified !== "string" || lastModified !== value) return false;
-  const time = Date.parse(lastModified);
+  const seconds = parseHttpDate(lastModified);
   // Last-Modified is whole seconds: the file may have changed up to a second after the stated time.
-  return Number.isFinite(time) && Date.now() - time >= 2000;
+  return seconds !== undefined && Date.now() - seconds * 1000 >= 2000;
 }
 
 const WHOLE: RangeDecision = { kind: "whole" };
