@@ -93,6 +93,24 @@ export {
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {
+  DEFAULT_NESTED_DEPTH,
+  type NestedParam,
+  type NestedParams,
+  nestParams,
+  parseNestedKeys,
+} from "./middleware/nested-params.js";
+export {
+  isNotModified,
+  type NotModifiedOptions,
+  notModifiedRequest,
+  notModifiedResponse,
+  wrapNotModified,
+} from "./middleware/not-modified.js";
+export {
+  type FlatParamsOptions,
+  type NestedOptions,
+  type NestedParamsOptions,
+  type NestedParamsRequestKeys,
   type Params,
   type ParamsOptions,
   type ParamsRequestKeys,

@@ -54,6 +54,23 @@ export {
   type OnError,
 } from "./error-response.js";
 export {
+  type FlatMultipartParamsOptions,
+  type MemoryUpload,
+  MULTIPART_LIMITS,
+  type MultipartParams,
+  type MultipartParamsOptions,
+  type MultipartParamsRequestKeys,
+  type MultipartValue,
+  multipartParamsRequest,
+  multipartParamsResponse,
+  type NestedMultipartParamsOptions,
+  type NestedMultipartParamsRequestKeys,
+  type TempFileUpload,
+  type UploadedFile,
+  type Uploads,
+  wrapMultipartParams,
+} from "./node/multipart-params.js";
+export {
   type AttachWebSocketsOptions,
   attachWebSockets,
   type WebSocketAttachment,

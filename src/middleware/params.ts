@@ -10,6 +10,7 @@ import { HttpError } from "../core/http-error.js";
 import { parseOptions } from "../core/parse-options.js";
 import { percentDecode } from "../core/percent-decode.js";
 import type { Handler, Request, Response } from "../core/types.js";
+import { DEFAULT_NESTED_DEPTH, type NestedParams, nestParams } from "./nested-params.js";
 
 /**
  * Parsed parameters: name → value, or → values in order when the name repeats. An object with no prototype,
@@ -27,6 +28,22 @@ export interface ParamsRequestKeys {
   readonly params: Params;
 }
 
+/** The keys `wrapParams({ nested: true })` adds: `params` is a tree, the other two stay flat. */
+export interface NestedParamsRequestKeys {
+  /** From `queryString`; empty when there is none. */
+  readonly queryParams: Params;
+  /** From an `application/x-www-form-urlencoded` body; empty for any other request. */
+  readonly formParams: Params;
+  /** The request's existing `params`, `queryParams` and `formParams` in that order, nested by name (`nestParams`). */
+  readonly params: NestedParams;
+}
+
+/** Options of nested parameters (`nested` of `wrapParams` and `wrapMultipartParams`). */
+export interface NestedOptions {
+  /** The most `[...]` groups in one name; more is a 400. Default: 10. */
+  maxDepth?: number | undefined;
+}
+
 /** Options of `wrapParams` and `paramsRequest`. */
 export interface ParamsOptions {
   /** The largest form body to read, in bytes; a larger one is a 413. Default: 1 MiB (1_048_576). */
@@ -36,7 +53,18 @@ export interface ParamsOptions {
    * the rest. Default: 1,000, express's `parameterLimit`.
    */
   maxParams?: number | undefined;
+  /**
+   * Read `params` as nested names, Ring's `wrap-nested-params`: `user[name]=Ann&tags[]=a` gives
+   * `{ user: { name: "Ann" }, tags: ["a"] }` (docs/SPEC.md, "Nested parameters"). `true` or `{ maxDepth }`.
+   * `queryParams` and `formParams` stay flat. Default: `false`.
+   */
+  nested?: boolean | NestedOptions | undefined;
 }
+
+/** `ParamsOptions` that turn nested parameters on: the request then has `NestedParamsRequestKeys`. */
+export type NestedParamsOptions = ParamsOptions & { nested: true | NestedOptions };
+/** `ParamsOptions` without nested parameters. */
+export type FlatParamsOptions = ParamsOptions & { nested?: false | undefined };
 
 /**
  * Parse `application/x-www-form-urlencoded` text (a query string or a form body) as the WHATWG URL standard
@@ -111,10 +139,21 @@ function plusToSpace(text: string): string {
  */
 export function paramsRequest<R extends Request>(
   request: R,
+  options: NestedParamsOptions,
+): WithKeys<R, NestedParamsRequestKeys> | Promise<WithKeys<R, NestedParamsRequestKeys>>;
+export function paramsRequest<R extends Request>(
+  request: R,
+  options?: FlatParamsOptions,
+): (R & ParamsRequestKeys) | Promise<R & ParamsRequestKeys>;
+export function paramsRequest<R extends Request>(
+  request: R,
   options?: ParamsOptions,
 ): (R & ParamsRequestKeys) | Promise<R & ParamsRequestKeys> {
   return addParams(request, resolveOptions("paramsRequest", options));
 }
+
+/** `R` with `keys`, their types replacing any `R` had. */
+type WithKeys<R, K> = Omit<R, keyof K> & K;
 
 /**
  * The response unchanged: parsing parameters touches only the request. Exported so every middleware has
@@ -136,13 +175,22 @@ export function paramsResponse<Res extends Response>(
  * const app = wrapParams((request) => response(`page ${request.params.page ?? 1}`), { limit: 64 * 1024 });
  */
 export function wrapParams(
-  options?: ParamsOptions,
+  options: NestedParamsOptions,
+): <Req extends Request, Res extends Response>(
+  handler: Handler<Req & NestedParamsRequestKeys, Res>,
+) => Handler<Req, Res>;
+export function wrapParams(
+  options?: FlatParamsOptions,
 ): <Req extends Request, Res extends Response>(
   handler: Handler<Req & ParamsRequestKeys, Res>,
 ) => Handler<Req, Res>;
 export function wrapParams<Req extends Request, Res extends Response>(
+  handler: Handler<Req & NestedParamsRequestKeys, Res>,
+  options: NestedParamsOptions,
+): Handler<Req, Res>;
+export function wrapParams<Req extends Request, Res extends Response>(
   handler: Handler<Req & ParamsRequestKeys, Res>,
-  options?: ParamsOptions,
+  options?: FlatParamsOptions,
 ): Handler<Req, Res>;
 export function wrapParams(
   handler: Handler<any, any> | ParamsOptions | undefined,
@@ -152,7 +200,7 @@ export function wrapParams(
     checkOptionsArgument("wrapParams", handler);
     const given = handler;
     resolveOptions("wrapParams", given);
-    return (inner: Handler<any, any>) => wrapParams(inner, given);
+    return (inner: Handler<any, any>) => wrapParams(inner, given as FlatParamsOptions);
   }
   const config = resolveOptions("wrapParams", options);
   return (request: Request) => {
@@ -166,7 +214,7 @@ const EMPTY: Params = Object.freeze(Object.create(null));
 
 function addParams<R extends Request>(
   request: R,
-  config: Required<ParamsOptions>,
+  config: Resolved,
 ): (R & ParamsRequestKeys) | Promise<R & ParamsRequestKeys> {
   if ((request as Partial<ParamsRequestKeys>).queryParams !== undefined)
     return request as R & ParamsRequestKeys;
@@ -176,12 +224,12 @@ function addParams<R extends Request>(
       : limited(parsePairs(request.queryString, config.maxParams), config);
   const type = request.headers["content-type"];
   if (request.body === undefined || type === undefined || mediaType(type) !== FORM_TYPE) {
-    return withParams(request, queryParams, EMPTY, request.body);
+    return withParams(request, queryParams, EMPTY, request.body, config);
   }
   return withFormParams(request, queryParams, config);
 }
 
-function limited(params: Params | undefined, config: Required<ParamsOptions>): Params {
+function limited(params: Params | undefined, config: Resolved): Params {
   if (params === undefined) throw new HttpError(413, `More than ${config.maxParams} parameters`);
   return params;
 }
@@ -199,13 +247,13 @@ function countParams(params: Params): number {
 async function withFormParams<R extends Request>(
   request: R,
   queryParams: Params,
-  config: Required<ParamsOptions>,
+  config: Resolved,
 ): Promise<R & ParamsRequestKeys> {
   checkCharset(request);
   const bytes = await readBytes(request, { limit: config.limit });
   const maxPairs = config.maxParams - (queryParams === EMPTY ? 0 : countParams(queryParams));
   const formParams = limited(parsePairs(decodeUtf8(bytes), maxPairs), config);
-  return withParams(request, queryParams, formParams, replay(bytes));
+  return withParams(request, queryParams, formParams, replay(bytes), config);
 }
 
 function withParams<R extends Request>(
@@ -213,6 +261,7 @@ function withParams<R extends Request>(
   queryParams: Params,
   formParams: Params,
   body: Request["body"],
+  config: Resolved,
 ): R & ParamsRequestKeys {
   const given = (request as { params?: unknown }).params;
   const existing = typeof given === "object" && given !== null ? given : undefined;
@@ -220,6 +269,8 @@ function withParams<R extends Request>(
   if (formParams !== EMPTY || existing !== undefined) {
     params = Object.assign(Object.create(null), existing, queryParams, formParams);
   }
+  // Nested after the merge, as Ring's wrap-nested-params runs inside wrap-params: one tree from all three.
+  if (config.maxDepth !== undefined) params = nestParams(params, config) as unknown as Params;
   return { ...request, body, queryParams, formParams, params };
 }
 
@@ -241,18 +292,43 @@ const ParamsOptionsSchema = z.strictObject({
   maxParams: z.optional(
     z.int({ error: "must be a positive integer" }).check(z.minimum(1, "must be a positive integer")),
   ),
+  nested: z.optional(
+    z.union(
+      [
+        z.boolean(),
+        z.strictObject({
+          maxDepth: z.optional(
+            z.int({ error: "must be a positive integer" }).check(z.minimum(1, "must be a positive integer")),
+          ),
+        }),
+      ],
+      { error: "must be a boolean or { maxDepth }" },
+    ),
+  ),
 });
 
 // Options objects already checked, so `paramsRequest(request, sameOptions)` validates once, like `wrapParams`.
-const checked = new WeakMap<object, Required<ParamsOptions>>();
-const DEFAULTS: Required<ParamsOptions> = { limit: DEFAULT_BODY_LIMIT, maxParams: 1000 };
+// `maxDepth` is set only when parameters are nested.
+type Resolved = { limit: number; maxParams: number; maxDepth: number | undefined };
+const checked = new WeakMap<object, Resolved>();
+const DEFAULTS: Resolved = { limit: DEFAULT_BODY_LIMIT, maxParams: 1000, maxDepth: undefined };
 
-function resolveOptions(owner: string, options: ParamsOptions | undefined): Required<ParamsOptions> {
+function resolveOptions(owner: string, options: ParamsOptions | undefined): Resolved {
   if (options === undefined) return DEFAULTS;
   const cached = typeof options === "object" && options !== null ? checked.get(options) : undefined;
   if (cached !== undefined) return cached;
   const given = parseOptions(owner, ParamsOptionsSchema, options);
-  const resolved = { limit: given.limit ?? DEFAULTS.limit, maxParams: given.maxParams ?? DEFAULTS.maxParams };
+  const nested = given.nested;
+  const resolved = {
+    limit: given.limit ?? DEFAULTS.limit,
+    maxParams: given.maxParams ?? DEFAULTS.maxParams,
+    maxDepth:
+      nested === undefined || nested === false
+        ? undefined
+        : nested === true
+          ? DEFAULT_NESTED_DEPTH
+          : (nested.maxDepth ?? DEFAULT_NESTED_DEPTH),
+  };
   checked.set(options, resolved);
   return resolved;
 }
