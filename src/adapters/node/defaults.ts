@@ -178,17 +178,13 @@ export type DefaultsResponseKeys<C> = (Part<C, "cookies"> extends "off" ? unknow
  */
 export function wrapDefaults<const C extends DefaultsConfig>(
   config: C,
-): <Req extends Request = Request, Res extends Response = Response>(
-  handler: Handler<Req & DefaultsRequestKeys<C>, Res & DefaultsResponseKeys<C>>,
+): <Req extends Request = Request>(
+  handler: Handler<Req & DefaultsRequestKeys<C>, Response & DefaultsResponseKeys<C>>,
 ) => Handler<Req, Response>;
-export function wrapDefaults<
-  const C extends DefaultsConfig,
-  Req extends Request = Request,
-  Res extends Response = Response,
->(
-  handler: Handler<Req & DefaultsRequestKeys<C>, Res & DefaultsResponseKeys<C>>,
+export function wrapDefaults<const C extends DefaultsConfig>(
+  handler: Handler<Request & DefaultsRequestKeys<C>, Response & DefaultsResponseKeys<C>>,
   config: C,
-): Handler<Req, Response>;
+): Handler<Request, Response>;
 export function wrapDefaults(
   handler: Handler<any, any> | DefaultsConfig,
   config?: DefaultsConfig,

@@ -354,7 +354,7 @@ describe("wrapDefaults: each part turned off", () => {
   for (const { part, check } of cases) {
     it(`${part}: false leaves its behaviour out`, async () => {
       const config = { ...siteDefaults, files: root, [part]: false };
-      await check(await start(wrapDefaults(siteHandler, config as DefaultsConfig)));
+      await check(await start(wrapDefaults(siteHandler as Handler<any, any>, config as DefaultsConfig)));
     });
   }
 
@@ -368,7 +368,9 @@ describe("wrapDefaults: each part turned off", () => {
     );
     const res = await fetch(`${echo}/x`, { method: "POST", body: uploadForm("t") });
     expect(await res.json()).toEqual({ params: {} });
-    const guarded = await start(wrapDefaults(siteHandler, { ...siteDefaults, multipart: false }));
+    const guarded = await start(
+      wrapDefaults(siteHandler as Handler<any, any>, { ...siteDefaults, multipart: false }),
+    );
     const { cookie, token } = await formToken(guarded);
     const refused = await fetch(`${guarded}/upload`, {
       method: "POST",
