@@ -30,7 +30,9 @@ async function bundledBytes(source: string): Promise<number> {
 const LINES = [
   {
     name: "a cookie-store counter: ringlet + ringlet/session + ringlet/fetch",
-    limit: 66 * 1024,
+    // 63.3 KB before issue 15; its conflict handling in wrapSession (merge.ts, the conditional write, the
+    // retry) is about 5 KB more, included whatever the store because the store is only known at run time.
+    limit: 71 * 1024,
     goal: 56 * 1024,
     source: `
       import { text } from "ringlet";
