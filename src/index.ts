@@ -90,6 +90,12 @@ export {
   contentTypeResponse,
   wrapContentType,
 } from "./middleware/content-type.js";
+export {
+  type DefaultCharsetOptions,
+  defaultCharsetRequest,
+  defaultCharsetResponse,
+  wrapDefaultCharset,
+} from "./middleware/default-charset.js";
 export { type HeadOptions, headRequest, headResponse, wrapHead } from "./middleware/head.js";
 export { type LintOptions, lintRequest, lintResponse, requestProblem, wrapLint } from "./middleware/lint.js";
 export {
@@ -119,3 +125,11 @@ export {
   parseUrlEncoded,
   wrapParams,
 } from "./middleware/params.js";
+export {
+  type HstsOptions,
+  type ReferrerPolicy,
+  type SecurityHeadersOptions,
+  securityHeadersRequest,
+  securityHeadersResponse,
+  wrapSecurityHeaders,
+} from "./middleware/security-headers.js";

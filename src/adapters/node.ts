@@ -54,6 +54,16 @@ export {
   type OnError,
 } from "./error-response.js";
 export {
+  apiDefaults,
+  type DefaultsConfig,
+  type DefaultsParams,
+  type DefaultsRequestKeys,
+  type DefaultsResponseKeys,
+  type DefaultsSession,
+  siteDefaults,
+  wrapDefaults,
+} from "./node/defaults.js";
+export {
   type FlatMultipartParamsOptions,
   type MemoryUpload,
   MULTIPART_LIMITS,

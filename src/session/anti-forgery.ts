@@ -49,7 +49,8 @@ export interface AntiForgeryFailure {
  * Options of `wrapAntiForgery` and `antiForgeryConfig`.
  *
  * - `readToken(request)`: where the token of an unsafe request is. Default: the form field
- *   `__anti-forgery-token` (`formParams`, from `wrapParams`), else the `x-csrf-token` header, else `x-xsrf-token`.
+ *   `__anti-forgery-token` (`formParams`, from `wrapParams`, else `multipartParams`, from `wrapMultipartParams`),
+ *   else the `x-csrf-token` header, else `x-xsrf-token`.
  * - `trustedOrigins`: origins besides the request's own whose unsafe requests are let through to the token
  *   check, written as a browser sends them (`"https://app.example.com"`, no path, default port left out).
  *   Default: none.
@@ -108,12 +109,21 @@ const DEFAULT_ERROR: Response = Object.freeze({
   body: "Invalid anti-forgery token",
 });
 
-/** The default `readToken`: Ring's order. A repeated form field (an array) is no token. */
+/**
+ * The default `readToken`: Ring's order, the form field of a urlencoded form (`formParams`, `wrapParams`) or of
+ * a multipart one (`multipartParams`, `wrapMultipartParams`), then the headers. A repeated field (an array)
+ * or a file is no token.
+ */
 function defaultReadToken(request: Request): string | undefined {
-  const form = (request as { formParams?: Readonly<Record<string, unknown>> }).formParams;
-  const field = typeof form === "object" && form !== null ? form[ANTI_FORGERY_FIELD] : undefined;
-  if (typeof field === "string") return field;
+  const field = formField(request, "formParams") ?? formField(request, "multipartParams");
+  if (field !== undefined) return field;
   return request.headers["x-csrf-token"] ?? request.headers["x-xsrf-token"];
+}
+
+function formField(request: Request, key: "formParams" | "multipartParams"): string | undefined {
+  const form = (request as unknown as Partial<Record<typeof key, Readonly<Record<string, unknown>>>>)[key];
+  const field = typeof form === "object" && form !== null ? form[ANTI_FORGERY_FIELD] : undefined;
+  return typeof field === "string" ? field : undefined;
 }
 
 /** `wrapAntiForgery`'s options, validated once. Made by `antiForgeryConfig(options)`. */

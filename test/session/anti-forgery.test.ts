@@ -779,3 +779,34 @@ for (const { name, make } of stores) {
     });
   });
 }
+
+describe("the default readToken and multipart forms", () => {
+  // A canonical 32-byte secret (43 base64url characters) and a token made from it.
+  const secret = `Q${"A".repeat(42)}`;
+  const session = { [ANTI_FORGERY_SESSION_KEY]: secret };
+  const base = { ...mockRequest("POST", "/upload"), session, sessionKey: "k" };
+  const token = antiForgeryRequest(base).antiForgeryToken;
+
+  it("reads the field from multipartParams (wrapMultipartParams), as Ring reads :multipart-params", () => {
+    expect(
+      antiForgeryCheck({ ...base, multipartParams: { [ANTI_FORGERY_FIELD]: token } } as Request),
+    ).toBeUndefined();
+    expect(antiForgeryCheck(base)).not.toBeUndefined();
+  });
+
+  it("reads formParams first, and takes neither a repeated field nor a file for a token", () => {
+    const bad = "A".repeat(86);
+    const both = {
+      ...base,
+      formParams: { [ANTI_FORGERY_FIELD]: bad },
+      multipartParams: { [ANTI_FORGERY_FIELD]: token },
+    };
+    expect(antiForgeryCheck(both as Request)).not.toBeUndefined();
+    const file = { filename: "t.txt", contentType: "text/plain", size: 1, bytes: new Uint8Array(1) };
+    for (const value of [[token, token], file]) {
+      expect(
+        antiForgeryCheck({ ...base, multipartParams: { [ANTI_FORGERY_FIELD]: value } } as Request),
+      ).not.toBeUndefined();
+    }
+  });
+});
