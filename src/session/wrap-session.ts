@@ -278,6 +278,11 @@ class CompiledSessionConfig {
     return line;
   }
 
+  /** What a store read is handed, so it can say why it found nothing: its reports reach `onError`. */
+  readContext(request: Request): StoreReadContext {
+    return { report: (what) => this.report(request, what) };
+  }
+
   /** Tell `onError`; a hook that throws is logged, never allowed to fail the request. */
   report(request: Request, what: SessionReport): void {
     try {
@@ -461,7 +466,7 @@ function loadSession<Req extends Request, S extends SessionData>(
     config.report(request, { kind: "rejected-cookie", reason: "the session cookie is not a plausible key" });
     return withSession(request, EMPTY, undefined);
   }
-  const context: StoreReadContext = { report: (what) => config.report(request, what) };
+  const context = config.readContext(request);
   const versioned = config.versioned;
   if (versioned !== undefined) {
     return callStore(
@@ -642,7 +647,7 @@ function resolveConflict<Res extends Response>(
   target: WriteTarget,
 ): Awaitable<Res | Retry> {
   const store = config.versioned!;
-  const context: StoreReadContext = { report: (what) => config.report(request, what) };
+  const context = config.readContext(request);
   return callStore(
     config,
     request,
