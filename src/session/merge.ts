@@ -3,6 +3,7 @@
  * the pure part of `wrapSession`'s answer to a write conflict (docs/sessions.md, "Concurrent requests").
  * Changes are per top-level key; a value is compared by its content, not its identity.
  */
+import { setDataKey } from "./snapshot.js";
 import type { SessionData } from "./store.js";
 
 /** The key the flash middleware keeps its message under (see flash.ts). */
@@ -53,7 +54,7 @@ export function mergeChanges(base: SessionData, fresh: SessionData, mine: Sessio
   const contested: string[] = [];
   for (const [key, value] of mine.set) {
     if (changedSince(base, fresh, key)) contested.push(key);
-    defineKey(data, key, value);
+    setDataKey(data, key, value);
   }
   for (const key of mine.removed) {
     if (key === FLASH_KEY) {
@@ -71,15 +72,6 @@ function changedSince(base: SessionData, fresh: SessionData, key: string): boole
   const inBase = Object.hasOwn(base, key);
   if (inBase !== Object.hasOwn(fresh, key)) return true;
   return inBase && !sameData(base[key], fresh[key]);
-}
-
-/** A `__proto__` key from JSON stays a key, never the object's prototype. */
-function defineKey(target: SessionData, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }
 
 /**

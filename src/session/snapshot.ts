@@ -58,20 +58,21 @@ function copyPlain(value: unknown, depth: number): unknown {
   if (proto !== Object.prototype && proto !== null) throw new NotPlain();
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
   for (const key in value) {
-    const copied = copyPlain((value as Record<string, unknown>)[key], depth + 1);
-    // An own "__proto__" key (JSON.parse makes them) must stay a key, not become the copy's prototype.
-    if (key === "__proto__") {
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = copied;
-    }
+    setDataKey(out, key, copyPlain((value as Record<string, unknown>)[key], depth + 1));
   }
   return Object.freeze(out);
+}
+
+/**
+ * `target[key] = value`, except that a `"__proto__"` key (JSON.parse makes them as own keys) stays a key
+ * instead of becoming `target`'s prototype.
+ */
+export function setDataKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 /** Throw a `RangeError` when a chain of containers that is not a cycle is deeper than `MAX_SESSION_DEPTH`. */
