@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import { checkOptionsArgument } from "../core/compose.js";
 import { parseOptions } from "../core/parse-options.js";
 import { percentDecode } from "../core/percent-decode.js";
+import { getHeader } from "../core/response.js";
 import { isValidHeaderValue } from "../core/response-check.js";
 import { andThen, type Handler, type Request, type Response } from "../core/types.js";
 
@@ -101,9 +102,7 @@ function addContentType<Res extends Response>(response: Res, request: Request, c
   const s = response.status;
   // RFC 9110 §6.4.1, §15.3.5, §15.4.5: these carry no content, so there is nothing to type.
   if (s < 200 || s === 204 || s === 304) return response;
-  for (const name in response.headers) {
-    if (name.length === 12 && name.toLowerCase() === "content-type") return response;
-  }
+  if (getHeader(response, "content-type") !== undefined) return response;
   const type = typeForUri(request.uri, config);
   return { ...response, headers: { ...response.headers, "content-type": type } };
 }
