@@ -331,16 +331,25 @@ async function readMultipart(
 
   const entries: [string, MultipartValue][] = [];
   let failure: unknown;
-  let onFailure: (error: unknown) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    onFailure = reject;
-  });
-  failed.catch(() => {});
+  let interrupt: ((error: unknown) => void) | undefined;
   const fail = (error: unknown): void => {
     if (failure !== undefined) return;
     failure = error;
     parser.destroy();
-    onFailure(error);
+    interrupt?.(error);
+  };
+  /**
+   * `promise`, or a rejection as soon as the upload fails: a limit found by a file's consumer must not wait
+   * for a client that sends no more. Each wait gets its own promise, dropped once settled. (One long-lived
+   * "failed" promise raced against every read kept a reaction per read, and with it every chunk of the body,
+   * reachable until the request ended.)
+   */
+  const unlessFailed = <T>(promise: Promise<T>): Promise<T> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    return new Promise<T>((resolve, reject) => {
+      interrupt = reject;
+      promise.then(resolve, reject);
+    });
   };
   const tooLarge = (what: string) => fail(new HttpError(413, `Multipart body has ${what}`));
 
@@ -378,8 +387,7 @@ async function readMultipart(
   const chunks = request.body![Symbol.asyncIterator]();
   try {
     for (;;) {
-      // Raced with `failed`: a limit found by a file's consumer must not wait for a client that sends no more.
-      const step = await Promise.race([chunks.next(), failed]);
+      const step = await unlessFailed(chunks.next());
       if (step.done) break;
       const chunk = step.value;
       if (!meter.push(chunk)) {
@@ -387,12 +395,12 @@ async function readMultipart(
         break;
       }
       if (!parser.write(chunk)) {
-        await Promise.race([new Promise((resolve) => parser.once("drain", resolve)), failed]);
+        await unlessFailed(new Promise((resolve) => parser.once("drain", resolve)));
       }
     }
     if (failure === undefined) {
       parser.end();
-      await Promise.race([finished, failed]);
+      await unlessFailed(finished);
       await Promise.all(tasks);
     }
   } catch (error) {
