@@ -100,6 +100,22 @@ async function describeParams(params: MultipartParams): Promise<Record<string, u
   return out;
 }
 
+/** A multipart request map with `body`, for calling `multipartParamsRequest` without a server. */
+function multipartRequest(body: AsyncIterable<Uint8Array>): Request {
+  return {
+    method: "POST",
+    uri: "/",
+    queryString: undefined,
+    scheme: "http",
+    protocol: "HTTP/1.1",
+    headers: { "content-type": TYPE },
+    serverName: "x",
+    serverPort: 80,
+    remoteAddr: "",
+    body,
+  };
+}
+
 describe("wrapMultipartParams over HTTP through serve()", () => {
   it("parses a curl -F body: fields and a file in a temp file, deleted after the response", async () => {
     const url = await start(
@@ -529,17 +545,8 @@ describe("wrapMultipartParams options and types", () => {
     const payload = body([{ name: "f", value: "x".repeat(40 * 65536), filename: "f" }]);
     const refs: WeakRef<Uint8Array>[] = [];
     let alive = -1;
-    const req: Request = {
-      method: "POST",
-      uri: "/",
-      queryString: undefined,
-      scheme: "http",
-      protocol: "HTTP/1.1",
-      headers: { "content-type": TYPE },
-      serverName: "x",
-      serverPort: 80,
-      remoteAddr: "",
-      body: (async function* () {
+    const req = multipartRequest(
+      (async function* () {
         for (let at = 0; at < payload.length; at += 65536) {
           // A fresh copy per chunk, as a socket gives, so nothing else holds it.
           const chunk = new Uint8Array(payload.subarray(at, at + 65536));
@@ -550,7 +557,7 @@ describe("wrapMultipartParams options and types", () => {
         gc();
         alive = refs.slice(0, -4).filter((ref) => ref.deref() !== undefined).length;
       })(),
-    };
+    );
     const { request, uploads } = await multipartParamsRequest(req, { tmpDir: dir });
     expect((request.multipartParams.f as UploadedFile).size).toBe(40 * 65536);
     await uploads.cleanup();
@@ -560,20 +567,11 @@ describe("wrapMultipartParams options and types", () => {
 
   it("multipartParamsRequest hands back cleanup for callers outside wrapMultipartParams", async () => {
     const payload = body([{ name: "f", value: "abc", filename: "f" }]);
-    const req: Request = {
-      method: "POST",
-      uri: "/",
-      queryString: undefined,
-      scheme: "http",
-      protocol: "HTTP/1.1",
-      headers: { "content-type": TYPE },
-      serverName: "x",
-      serverPort: 80,
-      remoteAddr: "",
-      body: (async function* () {
+    const req = multipartRequest(
+      (async function* () {
         yield new Uint8Array(payload);
       })(),
-    };
+    );
     const { request, uploads } = await multipartParamsRequest(req, { tmpDir: dir });
     const file = request.multipartParams.f as UploadedFile;
     expect(await readFile(file.path!, "utf8")).toBe("abc");
