@@ -452,24 +452,15 @@ describe("the part header limit, whatever the chunking (property)", () => {
   /** The request for `payload` delivered in pieces cut at `cuts`. */
   function chunked(payload: Buffer, cuts: number[]): Request {
     const points = [...new Set(cuts.map((c) => c % (payload.length + 1)))].sort((a, b) => a - b);
-    return {
-      method: "POST",
-      uri: "/",
-      queryString: undefined,
-      scheme: "http",
-      protocol: "HTTP/1.1",
-      headers: { "content-type": TYPE },
-      serverName: "x",
-      serverPort: 80,
-      remoteAddr: "",
-      body: (async function* () {
+    return multipartRequest(
+      (async function* () {
         let from = 0;
         for (const p of [...points, payload.length]) {
           if (p > from) yield new Uint8Array(payload.subarray(from, p));
           from = p;
         }
       })(),
-    };
+    );
   }
 
   it("refuses a header section over maxHeaderSize and accepts one within it, however the body is cut", async () => {
